@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.c - the naive memblock model (see model.h and spec/memblock.md).
+ *
+ * Each type is a list of painted intervals: every address is either not in
+ * the type, or in exactly one interval carrying its (nid, flags). Every
+ * mutating op repaints by brute force: it cuts the address space at every
+ * interval boundary and at the edges of the op's range, decides the new
+ * state of each elementary piece on its own, and rebuilds the list. The list
+ * is then brought to canonical form (sorted, touching pieces with equal
+ * (nid, flags) coalesced), which is what the implementation must hold too.
+ *
+ * Nothing here tries to be clever or fast; inputs are a few hundred ops, so
+ * O(n^2) per op is fine. The model takes its memory from malloc directly and
+ * aborts when the host runs out: a model failure is not a behaviour under
+ * test, and must never be mistaken for an -MM_ENOMEM of the implementation.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One painted interval [start, end), start < end. */
+struct span {
+	uint64_t start;
+	uint64_t end;
+	int nid;
+	uint32_t flags;
+};
+
+struct spans {
+	struct span *v;
+	size_t n;
+	size_t cap;
+};
+
+struct mbm {
+	/* Indexed by MEMBLOCK_MEMORY / MEMBLOCK_RESERVED; always canonical
+	 * between calls. */
+	struct spans type[2];
+	uint64_t limit;
+	bool bottom_up;
+};
+
+/* ---- small helpers ---- */
+
+static void *xrealloc(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+	void *q;
+
+	if (size && n > SIZE_MAX / size)
+		abort();
+	bytes = n * size;
+	/* realloc(p, 0) may free p and return NULL: ask for a byte instead. */
+	q = realloc(p, bytes ? bytes : 1);
+	if (!q)
+		abort();
+	return q;
+}
+
+static void spans_push(struct spans *s, uint64_t start, uint64_t end, int nid, uint32_t flags)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->v = xrealloc(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = (struct span){ .start = start, .end = end, .nid = nid, .flags = flags };
+}
+
+/* The interval holding addr, or NULL. Linear: the list is tiny. */
+static const struct span *spans_find(const struct spans *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].start <= addr && addr < s->v[i].end)
+			return &s->v[i];
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	return cmp_u64(&((const struct span *)a)->start, &((const struct span *)b)->start);
+}
+
+/* Sort pts[0..n) and drop duplicates; returns the new count. */
+static size_t sort_unique(uint64_t *pts, size_t n)
+{
+	size_t out = 0;
+
+	qsort(pts, n, sizeof(*pts), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (!out || pts[out - 1] != pts[i])
+			pts[out++] = pts[i];
+	return out;
+}
+
+/*
+ * Sort and coalesce: the canonical form. Also checks the model's own
+ * invariants (no empty, no overlapping piece): if they break, the model is
+ * wrong and nothing it predicts can be trusted, so abort loudly.
+ */
+static void canonicalize(struct spans *s)
+{
+	size_t out = 0;
+
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_span);
+	for (size_t i = 0; i < s->n; i++) {
+		struct span c = s->v[i];
+
+		if (c.start >= c.end)
+			abort();
+		if (out) {
+			struct span *prev = &s->v[out - 1];
+
+			if (prev->end > c.start)
+				abort();
+			if (prev->end == c.start && prev->nid == c.nid && prev->flags == c.flags) {
+				prev->end = c.end;
+				continue;
+			}
+		}
+		s->v[out++] = c;
+	}
+	s->n = out;
+}
+
+static bool nid_ok(int nid)
+{
+	return nid >= NUMA_NO_NODE && nid < MEMBLOCK_MAX_NUMNODES;
+}
+
+/* ---- the brute-force repaint ---- */
+
+enum paint_op {
+	PAINT_FILL,       /* paint the unpainted parts with (nid, flags) */
+	PAINT_CUT,        /* unpaint */
+	PAINT_SET_FLAG,   /* painted parts: flags |= flags */
+	PAINT_CLEAR_FLAG, /* painted parts: flags &= ~flags */
+	PAINT_SET_NID,    /* painted parts: nid = nid */
+};
+
+struct paint {
+	enum paint_op op;
+	int nid;
+	uint32_t flags;
+};
+
+/*
+ * The new state of one elementary piece inside the op's range, given its old
+ * state (old == NULL: unpainted). Returns whether it is painted afterwards;
+ * if so, *st holds its nid and flags.
+ */
+static bool paint_piece(const struct paint *p, const struct span *old, struct span *st)
+{
+	switch (p->op) {
+	case PAINT_FILL:
+		if (old) {
+			*st = *old; /* covered parts keep their nid and flags */
+		} else {
+			st->nid = p->nid;
+			st->flags = p->flags;
+		}
+		return true;
+	case PAINT_CUT:
+		return false;
+	case PAINT_SET_FLAG:
+	case PAINT_CLEAR_FLAG:
+	case PAINT_SET_NID:
+		if (!old)
+			return false; /* these only touch what is there */
+		*st = *old;
+		if (p->op == PAINT_SET_FLAG)
+			st->flags |= p->flags;
+		else if (p->op == PAINT_CLEAR_FLAG)
+			st->flags &= ~p->flags;
+		else
+			st->nid = p->nid;
+		return true;
+	}
+	abort();
+}
+
+/*
+ * Apply p to [base, end) of s (base < end). Every interval boundary and both
+ * range edges become cut points, so each elementary piece between two
+ * consecutive points lies wholly inside one old interval or in none, and
+ * wholly inside the range or wholly outside it: its new state is decided
+ * alone.
+ */
+static void repaint(struct spans *s, uint64_t base, uint64_t end, const struct paint *p)
+{
+	uint64_t *pts = xrealloc(NULL, 2 * s->n + 2, sizeof(*pts));
+	struct spans out = { 0 };
+	size_t np = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		pts[np++] = s->v[i].start;
+		pts[np++] = s->v[i].end;
+	}
+	pts[np++] = base;
+	pts[np++] = end;
+	np = sort_unique(pts, np);
+
+	for (size_t i = 0; i + 1 < np; i++) {
+		uint64_t a = pts[i], b = pts[i + 1];
+		const struct span *old = spans_find(s, a);
+		struct span st = { 0 };
+		bool painted;
+
+		if (base <= a && b <= end) {
+			painted = paint_piece(p, old, &st);
+		} else {
+			painted = old != NULL;
+			if (old)
+				st = *old;
+		}
+		if (painted)
+			spans_push(&out, a, b, st.nid, st.flags);
+	}
+	free(pts);
+	free(s->v);
+	*s = out;
+	canonicalize(s);
+}
+
+/* ---- lifetime ---- */
+
+struct mbm *mbm_create(void)
+{
+	struct mbm *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->limit = MEMBLOCK_ALLOC_ANYWHERE;
+	m->bottom_up = false;
+	return m;
+}
+
+void mbm_destroy(struct mbm *m)
+{
+	if (!m)
+		return;
+	free(m->type[MEMBLOCK_MEMORY].v);
+	free(m->type[MEMBLOCK_RESERVED].v);
+	free(m);
+}
+
+/* ---- ranges ---- */
+
+/* Common tail of the range ops: cap, size 0 is a no-op, then repaint. */
+static int paint_range(struct spans *s, uint64_t base, uint64_t size, struct paint p)
+{
+	size = mm_cap_size(base, size);
+	if (!size)
+		return 0;
+	repaint(s, base, base + size, &p);
+	return 0;
+}
+
+int mbm_add_node(struct mbm *m, uint64_t base, uint64_t size, int nid, uint32_t flags)
+{
+	if (!nid_ok(nid) || (flags & ~MEMBLOCK_FLAGS_MASK))
+		return -MM_EINVAL;
+	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+			   (struct paint){ .op = PAINT_FILL, .nid = nid, .flags = flags });
+}
+
+int mbm_reserve(struct mbm *m, uint64_t base, uint64_t size)
+{
+	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
+			   (struct paint){ .op = PAINT_FILL, .nid = NUMA_NO_NODE, .flags = 0 });
+}
+
+int mbm_remove(struct mbm *m, uint64_t base, uint64_t size)
+{
+	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+			   (struct paint){ .op = PAINT_CUT });
+}
+
+int mbm_phys_free(struct mbm *m, uint64_t base, uint64_t size)
+{
+	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
+			   (struct paint){ .op = PAINT_CUT });
+}
+
+int mbm_setclr_flag(struct mbm *m, uint64_t base, uint64_t size, uint32_t flag, bool set)
+{
+	/* The library's setters pass fixed flags, so this only guards the
+	 * model's own callers; it follows the "flags outside the mask" rule. */
+	if (flag & ~MEMBLOCK_FLAGS_MASK)
+		return -MM_EINVAL;
+	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+			   (struct paint){ .op = set ? PAINT_SET_FLAG : PAINT_CLEAR_FLAG,
+					   .flags = flag });
+}
+
+int mbm_set_node(struct mbm *m, uint64_t base, uint64_t size, int type, int nid)
+{
+	if ((type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED) || !nid_ok(nid))
+		return -MM_EINVAL;
+	return paint_range(&m->type[type], base, size,
+			   (struct paint){ .op = PAINT_SET_NID, .nid = nid });
+}
+
+int mbm_trim_memory(struct mbm *m, uint64_t align)
+{
+	struct spans *mem = &m->type[MEMBLOCK_MEMORY];
+	struct spans out = { 0 };
+
+	if (!mm_is_pow2(align))
+		return -MM_EINVAL;
+	/* Trimming acts on canonical regions, which is what mem holds: two
+	 * touching regions of different nid are trimmed separately. */
+	for (size_t i = 0; i < mem->n; i++) {
+		const struct span *r = &mem->v[i];
+		uint64_t b, e = mm_round_down(r->end, align);
+
+		if (!mm_round_up(r->start, align, &b))
+			continue;
+		if (b < e)
+			spans_push(&out, b, e, r->nid, r->flags);
+	}
+	free(mem->v);
+	*mem = out;
+	canonicalize(mem);
+	return 0;
+}
+
+/* ---- allocation policy ---- */
+
+void mbm_set_current_limit(struct mbm *m, uint64_t limit)
+{
+	m->limit = limit;
+}
+
+uint64_t mbm_get_current_limit(const struct mbm *m)
+{
+	return m->limit;
+}
+
+void mbm_set_bottom_up(struct mbm *m, bool enable)
+{
+	m->bottom_up = enable;
+}
+
+bool mbm_bottom_up(const struct mbm *m)
+{
+	return m->bottom_up;
+}
+
+/* ---- free ranges ---- */
+
+/*
+ * The free ranges for nid, ascending, unclipped: for each canonical memory
+ * region that is not NOMAP and (nid == NUMA_NO_NODE or of that nid), the
+ * maximal parts no reserved interval covers. Pieces of different regions are
+ * never joined, even when the regions touch. Each carries its region's nid.
+ */
+static void free_parts(const struct mbm *m, int nid, struct spans *out)
+{
+	const struct spans *mem = &m->type[MEMBLOCK_MEMORY];
+	const struct spans *res = &m->type[MEMBLOCK_RESERVED];
+
+	for (size_t i = 0; i < mem->n; i++) {
+		const struct span *r = &mem->v[i];
+		uint64_t *pts;
+		size_t np = 0, first = out->n;
+
+		if (r->flags & MEMBLOCK_NOMAP)
+			continue;
+		if (nid != NUMA_NO_NODE && r->nid != nid)
+			continue;
+
+		/* Cut the region where reserved coverage may change. */
+		pts = xrealloc(NULL, 2 * res->n + 2, sizeof(*pts));
+		pts[np++] = r->start;
+		pts[np++] = r->end;
+		for (size_t j = 0; j < res->n; j++) {
+			if (res->v[j].start > r->start && res->v[j].start < r->end)
+				pts[np++] = res->v[j].start;
+			if (res->v[j].end > r->start && res->v[j].end < r->end)
+				pts[np++] = res->v[j].end;
+		}
+		np = sort_unique(pts, np);
+
+		for (size_t k = 0; k + 1 < np; k++) {
+			uint64_t a = pts[k], b = pts[k + 1];
+
+			if (spans_find(res, a))
+				continue;
+			/* Join with the previous free piece of this region only. */
+			if (out->n > first && out->v[out->n - 1].end == a)
+				out->v[out->n - 1].end = b;
+			else
+				spans_push(out, a, b, r->nid, 0);
+		}
+		free(pts);
+	}
+}
+
+size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *end,
+		       int *out_nid, size_t cap)
+{
+	struct spans fr = { 0 };
+	size_t n;
+
+	free_parts(m, nid, &fr);
+	for (size_t i = 0; i < fr.n && i < cap; i++) {
+		start[i] = fr.v[i].start;
+		end[i] = fr.v[i].end;
+		out_nid[i] = fr.v[i].nid;
+	}
+	n = fr.n;
+	free(fr.v);
+	return n;
+}
+
+/* ---- allocation ---- */
+
+/*
+ * One search over the free ranges for nid, clipped to [ws, we). Returns
+ * whether a block fits, and its address in *addr.
+ */
+static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_t ws,
+		     uint64_t we, int nid, uint64_t *addr)
+{
+	struct spans fr = { 0 };
+	size_t n = 0;
+	bool found = false;
+
+	if (ws >= we)
+		return false;
+	free_parts(m, nid, &fr);
+	/* Clip in place; order is kept, empty ones dropped. */
+	for (size_t i = 0; i < fr.n; i++) {
+		uint64_t s = mm_max(fr.v[i].start, ws), e = mm_min(fr.v[i].end, we);
+
+		if (s < e) {
+			fr.v[n] = fr.v[i];
+			fr.v[n].start = s;
+			fr.v[n].end = e;
+			n++;
+		}
+	}
+
+	if (!m->bottom_up) {
+		for (size_t i = n; i-- > 0;) {
+			uint64_t fs = fr.v[i].start, fe = fr.v[i].end, cand;
+
+			/* Checked first so that fe - size cannot wrap. */
+			if (fe - fs < size)
+				continue;
+			cand = mm_round_down(fe - size, align);
+			if (cand >= fs) {
+				*addr = cand;
+				found = true;
+				break;
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t fs = fr.v[i].start, fe = fr.v[i].end, cand;
+
+			if (!mm_round_up(fs, align, &cand))
+				continue;
+			if (cand < fe && fe - cand >= size) {
+				*addr = cand;
+				found = true;
+				break;
+			}
+		}
+	}
+	free(fr.v);
+	return found;
+}
+
+/* The argument checks shared by both allocation entry points. */
+static bool alloc_args_ok(uint64_t size, uint64_t align, int nid)
+{
+	return size && (!align || mm_is_pow2(align)) && nid_ok(nid);
+}
+
+int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
+			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
+{
+	uint64_t ws, we, a = 0;
+	bool found;
+
+	if (!alloc_args_ok(size, align, nid))
+		return -MM_EINVAL;
+	if (!align)
+		align = MEMBLOCK_DEFAULT_ALIGN;
+
+	ws = mm_max(start, MEMBLOCK_PAGE_SIZE);
+	we = end == MEMBLOCK_ALLOC_ACCESSIBLE ? m->limit : end;
+
+	found = find_fit(m, size, align, ws, we, nid, &a);
+	if (!found && nid != NUMA_NO_NODE && !exact_nid)
+		found = find_fit(m, size, align, ws, we, NUMA_NO_NODE, &a);
+	if (!found)
+		return -MM_ENOMEM;
+
+	/* a + size <= the free range's end, so this never needs the cap. */
+	mbm_reserve(m, a, size);
+	*addr = a;
+	return 0;
+}
+
+int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_addr,
+		  uint64_t max_addr, int nid, bool exact, uint64_t *addr)
+{
+	uint64_t max;
+	int r;
+
+	if (!alloc_args_ok(size, align, nid))
+		return -MM_EINVAL;
+	/* max may come out 0, which phys_alloc_range reads as the current
+	 * limit again: the same window either way. */
+	max = mm_min(max_addr, m->limit);
+	r = mbm_phys_alloc_range(m, size, align, min_addr, max, nid, exact, addr);
+	if (r == -MM_ENOMEM && min_addr != 0)
+		r = mbm_phys_alloc_range(m, size, align, 0, max, nid, exact, addr);
+	return r;
+}
+
+/* ---- queries ---- */
+
+bool mbm_is_memory(const struct mbm *m, uint64_t addr)
+{
+	return spans_find(&m->type[MEMBLOCK_MEMORY], addr) != NULL;
+}
+
+bool mbm_is_region_reserved(const struct mbm *m, uint64_t base, uint64_t size)
+{
+	const struct spans *res = &m->type[MEMBLOCK_RESERVED];
+	uint64_t end;
+
+	size = mm_cap_size(base, size);
+	if (!size)
+		return false;
+	end = base + size;
+	for (size_t i = 0; i < res->n; i++)
+		if (res->v[i].start < end && base < res->v[i].end)
+			return true;
+	return false;
+}
+
+static uint64_t total(const struct spans *s)
+{
+	uint64_t sum = 0;
+
+	/* Disjoint and below PHYS_ADDR_MAX, so the sum cannot wrap. */
+	for (size_t i = 0; i < s->n; i++)
+		sum += s->v[i].end - s->v[i].start;
+	return sum;
+}
+
+uint64_t mbm_phys_mem_size(const struct mbm *m)
+{
+	return total(&m->type[MEMBLOCK_MEMORY]);
+}
+
+uint64_t mbm_reserved_size(const struct mbm *m)
+{
+	return total(&m->type[MEMBLOCK_RESERVED]);
+}
+
+uint64_t mbm_start_of_DRAM(const struct mbm *m)
+{
+	const struct spans *mem = &m->type[MEMBLOCK_MEMORY];
+	uint64_t lo = UINT64_MAX;
+
+	if (!mem->n)
+		return 0;
+	for (size_t i = 0; i < mem->n; i++)
+		lo = mm_min(lo, mem->v[i].start);
+	return lo;
+}
+
+uint64_t mbm_end_of_DRAM(const struct mbm *m)
+{
+	const struct spans *mem = &m->type[MEMBLOCK_MEMORY];
+	uint64_t hi = 0;
+
+	for (size_t i = 0; i < mem->n; i++)
+		hi = mm_max(hi, mem->v[i].end);
+	return hi;
+}
+
+size_t mbm_regions(const struct mbm *m, int type, struct memblock_region *out, size_t cap)
+{
+	const struct spans *s;
+
+	if (type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED)
+		return 0;
+	s = &m->type[type];
+	/* Stored lists are canonical after every op. */
+	for (size_t i = 0; i < s->n && i < cap; i++)
+		out[i] = (struct memblock_region){
+			.base = s->v[i].start,
+			.size = s->v[i].end - s->v[i].start,
+			.flags = s->v[i].flags,
+			.nid = s->v[i].nid,
+		};
+	return s->n;
+}

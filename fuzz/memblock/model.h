@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.h - the naive memblock model the fuzz target compares against.
+ *
+ * Written from spec/memblock.md alone, independently of lib/memblock.c: each
+ * type is a plain list of painted intervals, every op repaints by brute
+ * force, and the canonical region list is derived by coalescing. Obviously
+ * correct before fast. Return values follow lib/memblock.h exactly, so that
+ * the target compares them one to one.
+ */
+#ifndef MMSTACK_FUZZ_MEMBLOCK_MODEL_H
+#define MMSTACK_FUZZ_MEMBLOCK_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memblock.h"
+
+struct mbm; /* the model */
+
+struct mbm *mbm_create(void);
+void mbm_destroy(struct mbm *m);
+
+int mbm_add_node(struct mbm *m, uint64_t base, uint64_t size, int nid, uint32_t flags);
+int mbm_reserve(struct mbm *m, uint64_t base, uint64_t size);
+int mbm_remove(struct mbm *m, uint64_t base, uint64_t size);
+int mbm_phys_free(struct mbm *m, uint64_t base, uint64_t size);
+/* set: true sets flag on memory inside the range, false clears it. */
+int mbm_setclr_flag(struct mbm *m, uint64_t base, uint64_t size, uint32_t flag, bool set);
+int mbm_set_node(struct mbm *m, uint64_t base, uint64_t size, int type, int nid);
+int mbm_trim_memory(struct mbm *m, uint64_t align);
+void mbm_set_current_limit(struct mbm *m, uint64_t limit);
+uint64_t mbm_get_current_limit(const struct mbm *m);
+void mbm_set_bottom_up(struct mbm *m, bool enable);
+bool mbm_bottom_up(const struct mbm *m);
+
+int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
+			 uint64_t end, int nid, bool exact_nid, uint64_t *addr);
+/* exact: alloc_exact_nid, else alloc_try_nid. */
+int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_addr,
+		  uint64_t max_addr, int nid, bool exact, uint64_t *addr);
+
+bool mbm_is_memory(const struct mbm *m, uint64_t addr);
+bool mbm_is_region_reserved(const struct mbm *m, uint64_t base, uint64_t size);
+uint64_t mbm_phys_mem_size(const struct mbm *m);
+uint64_t mbm_reserved_size(const struct mbm *m);
+uint64_t mbm_start_of_DRAM(const struct mbm *m);
+uint64_t mbm_end_of_DRAM(const struct mbm *m);
+
+/* The canonical region list of a type (sorted, coalesced). Writes up to cap
+ * regions into out and returns how many there are in all. */
+size_t mbm_regions(const struct mbm *m, int type, struct memblock_region *out, size_t cap);
+
+/* The free ranges for nid, ascending, as memblock_next_free_range gives
+ * them: up to cap (start, end, nid) triples; returns how many in all. */
+size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *end,
+		       int *out_nid, size_t cap);
+
+#endif

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_memblock: every memblock operation, applied to lib/memblock.c and to
+ * the painted-interval model; after each op both region lists, the free
+ * ranges of every node and the policy must be equal, and memblock_check
+ * must pass. The input header sets small initial capacities, so that the
+ * arrays grow often, and a fault schedule that fails growth.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fz.h"
+#include "memblock.h"
+#include "model.h"
+
+#define NODES 4 /* nids the fuzzer uses: -1 .. NODES-1 (others are bad input) */
+
+struct world {
+	struct memblock *mb;
+	struct mbm *m;
+};
+
+/* ---- helpers ---- */
+
+static struct fz_result R(int rc)
+{
+	struct fz_result r = { rc, 0 };
+
+	return r;
+}
+
+static struct fz_result RV(int rc, uint64_t v)
+{
+	struct fz_result r = { rc, rc == 0 ? v : 0 };
+
+	return r;
+}
+
+static struct fz_result RB(bool b)
+{
+	struct fz_result r = { 0, b };
+
+	return r;
+}
+
+#define W ((struct world *)w)
+#define NID(x) ((int)(int64_t)(x))
+/* A raw (bad) int argument may not fit an int: keep it out of range. */
+static int nid_arg(uint64_t v)
+{
+	int64_t s = (int64_t)v;
+
+	return s < -1000 || s > 1000 ? 1000 : (int)s;
+}
+
+static uint32_t flags_arg(uint64_t v)
+{
+	return v > UINT32_MAX ? 0x80u : (uint32_t)v;
+}
+
+/* ---- ops: implementation and model side by side ---- */
+
+static struct fz_result i_add(void *w, const uint64_t *a)
+{
+	return R(memblock_add(W->mb, a[0], a[1]));
+}
+static struct fz_result m_add(void *w, const uint64_t *a)
+{
+	return R(mbm_add_node(W->m, a[0], a[1], NUMA_NO_NODE, 0));
+}
+
+static struct fz_result i_add_node(void *w, const uint64_t *a)
+{
+	return R(memblock_add_node(W->mb, a[0], a[1], nid_arg(a[2]), flags_arg(a[3])));
+}
+static struct fz_result m_add_node(void *w, const uint64_t *a)
+{
+	return R(mbm_add_node(W->m, a[0], a[1], nid_arg(a[2]), flags_arg(a[3])));
+}
+
+static struct fz_result i_reserve(void *w, const uint64_t *a)
+{
+	return R(memblock_reserve(W->mb, a[0], a[1]));
+}
+static struct fz_result m_reserve(void *w, const uint64_t *a)
+{
+	return R(mbm_reserve(W->m, a[0], a[1]));
+}
+
+static struct fz_result i_remove(void *w, const uint64_t *a)
+{
+	return R(memblock_remove(W->mb, a[0], a[1]));
+}
+static struct fz_result m_remove(void *w, const uint64_t *a)
+{
+	return R(mbm_remove(W->m, a[0], a[1]));
+}
+
+static struct fz_result i_phys_free(void *w, const uint64_t *a)
+{
+	return R(memblock_phys_free(W->mb, a[0], a[1]));
+}
+static struct fz_result m_phys_free(void *w, const uint64_t *a)
+{
+	return R(mbm_phys_free(W->m, a[0], a[1]));
+}
+
+#define FLAG_OP(name, flag, set)                                                  \
+	static struct fz_result i_##name(void *w, const uint64_t *a)              \
+	{                                                                         \
+		return R(memblock_##name(W->mb, a[0], a[1]));                     \
+	}                                                                         \
+	static struct fz_result m_##name(void *w, const uint64_t *a)              \
+	{                                                                         \
+		return R(mbm_setclr_flag(W->m, a[0], a[1], flag, set));          \
+	}
+FLAG_OP(mark_hotplug, MEMBLOCK_HOTPLUG, true)
+FLAG_OP(clear_hotplug, MEMBLOCK_HOTPLUG, false)
+FLAG_OP(mark_mirror, MEMBLOCK_MIRROR, true)
+FLAG_OP(mark_nomap, MEMBLOCK_NOMAP, true)
+FLAG_OP(clear_nomap, MEMBLOCK_NOMAP, false)
+
+static enum memblock_type_id type_arg(uint64_t v)
+{
+	return v > 1 ? (enum memblock_type_id)7 : (enum memblock_type_id)v;
+}
+
+static struct fz_result i_set_node(void *w, const uint64_t *a)
+{
+	return R(memblock_set_node(W->mb, a[0], a[1], type_arg(a[2]), nid_arg(a[3])));
+}
+static struct fz_result m_set_node(void *w, const uint64_t *a)
+{
+	return R(mbm_set_node(W->m, a[0], a[1], (int)type_arg(a[2]), nid_arg(a[3])));
+}
+
+static struct fz_result i_trim(void *w, const uint64_t *a)
+{
+	return R(memblock_trim_memory(W->mb, a[0]));
+}
+static struct fz_result m_trim(void *w, const uint64_t *a)
+{
+	return R(mbm_trim_memory(W->m, a[0]));
+}
+
+static struct fz_result i_limit(void *w, const uint64_t *a)
+{
+	memblock_set_current_limit(W->mb, a[0]);
+	return R(0);
+}
+static struct fz_result m_limit(void *w, const uint64_t *a)
+{
+	mbm_set_current_limit(W->m, a[0]);
+	return R(0);
+}
+
+static struct fz_result i_bottom_up(void *w, const uint64_t *a)
+{
+	memblock_set_bottom_up(W->mb, a[0] != 0);
+	return R(0);
+}
+static struct fz_result m_bottom_up(void *w, const uint64_t *a)
+{
+	mbm_set_bottom_up(W->m, a[0] != 0);
+	return R(0);
+}
+
+static struct fz_result i_alloc_range(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc = memblock_phys_alloc_range(W->mb, a[0], a[1], a[2], a[3], nid_arg(a[4]),
+					   a[5] != 0, &addr);
+
+	return RV(rc, addr);
+}
+static struct fz_result m_alloc_range(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc = mbm_phys_alloc_range(W->m, a[0], a[1], a[2], a[3], nid_arg(a[4]), a[5] != 0,
+				      &addr);
+
+	return RV(rc, addr);
+}
+
+static struct fz_result i_try_nid(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc = memblock_alloc_try_nid(W->mb, a[0], a[1], a[2], a[3], nid_arg(a[4]), &addr);
+
+	return RV(rc, addr);
+}
+static struct fz_result m_try_nid(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc = mbm_alloc_nid(W->m, a[0], a[1], a[2], a[3], nid_arg(a[4]), false, &addr);
+
+	return RV(rc, addr);
+}
+
+static struct fz_result i_exact_nid(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc = memblock_alloc_exact_nid(W->mb, a[0], a[1], a[2], a[3], nid_arg(a[4]), &addr);
+
+	return RV(rc, addr);
+}
+static struct fz_result m_exact_nid(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc = mbm_alloc_nid(W->m, a[0], a[1], a[2], a[3], nid_arg(a[4]), true, &addr);
+
+	return RV(rc, addr);
+}
+
+static struct fz_result i_is_memory(void *w, const uint64_t *a)
+{
+	return RB(memblock_is_memory(W->mb, a[0]));
+}
+static struct fz_result m_is_memory(void *w, const uint64_t *a)
+{
+	return RB(mbm_is_memory(W->m, a[0]));
+}
+
+static struct fz_result i_is_reserved(void *w, const uint64_t *a)
+{
+	return RB(memblock_is_region_reserved(W->mb, a[0], a[1]));
+}
+static struct fz_result m_is_reserved(void *w, const uint64_t *a)
+{
+	return RB(mbm_is_region_reserved(W->m, a[0], a[1]));
+}
+
+#define QUERY_OP(name)                                                            \
+	static struct fz_result i_##name(void *w, const uint64_t *a)              \
+	{                                                                         \
+		(void)a;                                                          \
+		return RV(0, memblock_##name(W->mb));                             \
+	}                                                                         \
+	static struct fz_result m_##name(void *w, const uint64_t *a)              \
+	{                                                                         \
+		(void)a;                                                          \
+		return RV(0, mbm_##name(W->m));                                   \
+	}
+QUERY_OP(phys_mem_size)
+QUERY_OP(reserved_size)
+QUERY_OP(start_of_DRAM)
+QUERY_OP(end_of_DRAM)
+
+static struct fz_result i_free_ranges(void *w, const uint64_t *a)
+{
+	uint64_t it = 0, s, e, n = 0;
+	int nid;
+
+	while (memblock_next_free_range(W->mb, nid_arg(a[0]), &it, &s, &e, &nid))
+		n++;
+	return RV(0, n);
+}
+static struct fz_result m_free_ranges(void *w, const uint64_t *a)
+{
+	return RV(0, mbm_free_ranges(W->m, nid_arg(a[0]), NULL, NULL, NULL, 0));
+}
+
+/* ---- the table ---- */
+
+static const char *const type_names[] = { "memory", "reserved" };
+
+#define A_BASE { "base", FZ_ADDR, 0, 0, NULL }
+#define A_SIZE { "size", FZ_SIZE, 0, 0, NULL }
+#define A_NID { "nid", FZ_INT, -1, NODES - 1, NULL }
+#define RANGE_OP(n, i, m) { n, 0, 2, { A_BASE, A_SIZE }, i, m }
+#define ALLOC_ARGS { "size", FZ_SIZE, 0, 0, NULL }, { "align", FZ_ALIGN, 0, 0, NULL }
+
+static const struct fz_op_def ops[] = {
+	RANGE_OP("add", i_add, m_add),
+	{ "add_node", 0, 4,
+	  { A_BASE, A_SIZE, A_NID, { "flags", FZ_INT, 0, MEMBLOCK_FLAGS_MASK, NULL } },
+	  i_add_node, m_add_node },
+	RANGE_OP("reserve", i_reserve, m_reserve),
+	RANGE_OP("reserve", i_reserve, m_reserve), /* twice: reserves are the common case */
+	RANGE_OP("remove", i_remove, m_remove),
+	RANGE_OP("phys_free", i_phys_free, m_phys_free),
+	RANGE_OP("mark_hotplug", i_mark_hotplug, m_mark_hotplug),
+	RANGE_OP("clear_hotplug", i_clear_hotplug, m_clear_hotplug),
+	RANGE_OP("mark_mirror", i_mark_mirror, m_mark_mirror),
+	RANGE_OP("mark_nomap", i_mark_nomap, m_mark_nomap),
+	RANGE_OP("clear_nomap", i_clear_nomap, m_clear_nomap),
+	{ "set_node", 0, 4, { A_BASE, A_SIZE, { "type", FZ_ENUM, 0, 1, type_names }, A_NID },
+	  i_set_node, m_set_node },
+	{ "trim_memory", 0, 1, { { "align", FZ_ALIGN, 0, 0, NULL } }, i_trim, m_trim },
+	{ "set_current_limit", 0, 1, { { "limit", FZ_ADDR, 0, 0, NULL } }, i_limit, m_limit },
+	{ "set_bottom_up", 0, 1, { { "enable", FZ_INT, 0, 1, NULL } }, i_bottom_up,
+	  m_bottom_up },
+	{ "phys_alloc_range", FZ_RET_VALUE, 6,
+	  { ALLOC_ARGS, { "start", FZ_ADDR, 0, 0, NULL }, { "end", FZ_ADDR, 0, 0, NULL },
+	    A_NID, { "exact", FZ_INT, 0, 1, NULL } },
+	  i_alloc_range, m_alloc_range },
+	{ "alloc_try_nid", FZ_RET_VALUE, 5,
+	  { ALLOC_ARGS, { "min", FZ_ADDR, 0, 0, NULL }, { "max", FZ_ADDR, 0, 0, NULL }, A_NID },
+	  i_try_nid, m_try_nid },
+	{ "alloc_exact_nid", FZ_RET_VALUE, 5,
+	  { ALLOC_ARGS, { "min", FZ_ADDR, 0, 0, NULL }, { "max", FZ_ADDR, 0, 0, NULL }, A_NID },
+	  i_exact_nid, m_exact_nid },
+	{ "is_memory", FZ_RET_BOOL, 1, { { "addr", FZ_ADDR, 0, 0, NULL } }, i_is_memory,
+	  m_is_memory },
+	{ "is_region_reserved", FZ_RET_BOOL, 2, { A_BASE, A_SIZE }, i_is_reserved,
+	  m_is_reserved },
+	{ "phys_mem_size", FZ_RET_VALUE, 0, { { 0 } }, i_phys_mem_size, m_phys_mem_size },
+	{ "reserved_size", FZ_RET_VALUE, 0, { { 0 } }, i_reserved_size, m_reserved_size },
+	{ "start_of_DRAM", FZ_RET_VALUE, 0, { { 0 } }, i_start_of_DRAM, m_start_of_DRAM },
+	{ "end_of_DRAM", FZ_RET_VALUE, 0, { { 0 } }, i_end_of_DRAM, m_end_of_DRAM },
+	{ "free_ranges", FZ_RET_VALUE, 1, { A_NID }, i_free_ranges, m_free_ranges },
+};
+
+enum { CFG_MEMORY_CAP, CFG_RESERVED_CAP };
+
+static const struct fz_cfg_def cfg[] = {
+	{ "memory_cap", 1, 16, 4 },
+	{ "reserved_cap", 1, 16, 4 },
+};
+
+/* ---- world ---- */
+
+static void *create(const uint64_t *c, struct mm_meta *meta)
+{
+	struct memblock_config mc = { c[CFG_MEMORY_CAP], c[CFG_RESERVED_CAP], meta };
+	struct world *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		abort();
+	w->m = mbm_create();
+	if (!w->m || memblock_create(&w->mb, &mc) != 0)
+		abort();
+	return w;
+}
+
+static void destroy(void *w)
+{
+	memblock_destroy(W->mb);
+	mbm_destroy(W->m);
+	free(w);
+}
+
+static const char *check(void *w)
+{
+	return memblock_check(W->mb);
+}
+
+#define MAX_CMP 4096
+
+static bool same_region(const struct memblock_region *a, const struct memblock_region *b)
+{
+	return a->base == b->base && a->size == b->size && a->nid == b->nid &&
+	       a->flags == b->flags;
+}
+
+static const char *compare(void *w, char *buf, size_t len)
+{
+	static struct memblock_region mr[MAX_CMP];
+	static uint64_t ms[MAX_CMP], me[MAX_CMP];
+	static int mn[MAX_CMP];
+
+	for (int type = 0; type < 2; type++) {
+		size_t n = mbm_regions(W->m, type, mr, MAX_CMP);
+		size_t ni = memblock_region_count(W->mb, (enum memblock_type_id)type);
+
+		if (n != ni) {
+			snprintf(buf, len, "%s: %zu regions, model has %zu", type_names[type], ni, n);
+			return buf;
+		}
+		for (size_t i = 0; i < n && i < MAX_CMP; i++) {
+			const struct memblock_region *r =
+				memblock_region(W->mb, (enum memblock_type_id)type, i);
+
+			if (!same_region(r, &mr[i])) {
+				snprintf(buf, len,
+					 "%s[%zu]: 0x%" PRIx64 "+0x%" PRIx64 " nid=%d flags=0x%x, model "
+					 "0x%" PRIx64 "+0x%" PRIx64 " nid=%d flags=0x%x",
+					 type_names[type], i, r->base, r->size, r->nid, r->flags,
+					 mr[i].base, mr[i].size, mr[i].nid, mr[i].flags);
+				return buf;
+			}
+		}
+	}
+	for (int nid = NUMA_NO_NODE; nid < NODES; nid++) {
+		size_t n = mbm_free_ranges(W->m, nid, ms, me, mn, MAX_CMP), k = 0;
+		uint64_t it = 0, s, e;
+		int rn;
+
+		while (memblock_next_free_range(W->mb, nid, &it, &s, &e, &rn)) {
+			if (k >= n || k >= MAX_CMP || s != ms[k] || e != me[k] || rn != mn[k]) {
+				snprintf(buf, len,
+					 "free range %zu for nid %d: [0x%" PRIx64 ", 0x%" PRIx64
+					 ") nid=%d, model %s",
+					 k, nid, s, e, rn, k < n ? "differs" : "has fewer");
+				return buf;
+			}
+			k++;
+		}
+		if (k != n) {
+			snprintf(buf, len, "nid %d: %zu free ranges, model has %zu", nid, k, n);
+			return buf;
+		}
+	}
+	if (memblock_get_current_limit(W->mb) != mbm_get_current_limit(W->m) ||
+	    memblock_bottom_up(W->mb) != mbm_bottom_up(W->m)) {
+		snprintf(buf, len, "allocation policy differs");
+		return buf;
+	}
+	return NULL;
+}
+
+static void dump_regions(FILE *f, const char *who, int type, const struct memblock_region *r,
+			 size_t n)
+{
+	fprintf(f, "  %s %s (%zu):", who, type_names[type], n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " [0x%" PRIx64 "-0x%" PRIx64 " nid=%d flags=0x%x]", r[i].base,
+			r[i].base + r[i].size, r[i].nid, r[i].flags);
+	fprintf(f, "\n");
+}
+
+static void dump(void *w, FILE *f)
+{
+	static struct memblock_region a[MAX_CMP], b[MAX_CMP];
+
+	for (int type = 0; type < 2; type++) {
+		size_t ni = memblock_region_count(W->mb, (enum memblock_type_id)type);
+		size_t nm = mbm_regions(W->m, type, b, MAX_CMP);
+
+		for (size_t i = 0; i < ni && i < MAX_CMP; i++)
+			a[i] = *memblock_region(W->mb, (enum memblock_type_id)type, i);
+		dump_regions(f, "implementation", type, a, ni < MAX_CMP ? ni : MAX_CMP);
+		dump_regions(f, "model         ", type, b, nm < MAX_CMP ? nm : MAX_CMP);
+	}
+}
+
+/*
+ * expect memory|reserved [BASE-END [nid=N] [flags=F]]...   the exact list
+ * expect grows memory|reserved N                           array growths
+ */
+static const char *expect(void *w, const char *line, char *buf, size_t len)
+{
+	char copy[1024], *save = NULL, *tok;
+	int type;
+	size_t i = 0, n;
+	const struct memblock_region *r = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	tok = strtok_r(copy, " \t", &save);
+	if (tok && !strcmp(tok, "grows")) {
+		char *t = strtok_r(NULL, " \t", &save), *v = strtok_r(NULL, " \t", &save);
+		uint64_t got;
+
+		type = t && !strcmp(t, "reserved") ? 1 : 0;
+		if (!t || !v || (strcmp(t, "memory") && strcmp(t, "reserved"))) {
+			snprintf(buf, len, "usage: expect grows memory|reserved N");
+			return buf;
+		}
+		got = memblock_grow_count(W->mb, (enum memblock_type_id)type);
+		if (got != strtoull(v, NULL, 0)) {
+			snprintf(buf, len, "%s grew %" PRIu64 " times", t, got);
+			return buf;
+		}
+		return NULL;
+	}
+	if (!tok || (strcmp(tok, "memory") && strcmp(tok, "reserved"))) {
+		snprintf(buf, len, "expect memory|reserved|grows ...");
+		return buf;
+	}
+	type = !strcmp(tok, "reserved");
+	n = memblock_region_count(W->mb, (enum memblock_type_id)type);
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		uint64_t v;
+
+		if (!strncmp(tok, "nid=", 4) || !strncmp(tok, "flags=", 6)) {
+			bool is_nid = tok[0] == 'n';
+			char *val = strchr(tok, '=') + 1;
+
+			if (!r) {
+				snprintf(buf, len, "'%s' before any region", tok);
+				return buf;
+			}
+			v = (uint64_t)strtoll(val, NULL, 0);
+			if (!is_nid && !strcmp(val, "hotplug"))
+				v = MEMBLOCK_HOTPLUG;
+			else if (!is_nid && !strcmp(val, "mirror"))
+				v = MEMBLOCK_MIRROR;
+			else if (!is_nid && !strcmp(val, "nomap"))
+				v = MEMBLOCK_NOMAP;
+			if (is_nid ? r->nid != (int)(int64_t)v : r->flags != (uint32_t)v) {
+				snprintf(buf, len, "region %zu has %s=%" PRId64, i - 1,
+					 is_nid ? "nid" : "flags",
+					 is_nid ? (int64_t)r->nid : (int64_t)r->flags);
+				return buf;
+			}
+		} else if (!strcmp(tok, "empty")) {
+			continue;
+		} else {
+			char *dash = strchr(tok, '-');
+			uint64_t b, e;
+
+			if (!dash) {
+				snprintf(buf, len, "'%s' is not BASE-END", tok);
+				return buf;
+			}
+			*dash = 0;
+			b = strtoull(tok, NULL, 0);
+			e = strtoull(dash + 1, NULL, 0);
+			r = memblock_region(W->mb, (enum memblock_type_id)type, i);
+			if (!r) {
+				snprintf(buf, len, "only %zu regions; no [0x%" PRIx64 "-0x%" PRIx64 ")",
+					 n, b, e);
+				return buf;
+			}
+			if (r->base != b || r->base + r->size != e) {
+				snprintf(buf, len,
+					 "region %zu is [0x%" PRIx64 "-0x%" PRIx64 "), not [0x%" PRIx64
+					 "-0x%" PRIx64 ")",
+					 i, r->base, r->base + r->size, b, e);
+				return buf;
+			}
+			i++;
+		}
+	}
+	if (i != n) {
+		snprintf(buf, len, "%zu regions, expected %zu", n, i);
+		return buf;
+	}
+	return NULL;
+}
+
+static const struct fz_target target = {
+	.name = "memblock",
+	.cfg = cfg,
+	.ncfg = sizeof(cfg) / sizeof(cfg[0]),
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+	.create = create,
+	.destroy = destroy,
+	.compare = compare,
+	.check = check,
+	.expect = expect,
+	.dump = dump,
+};
+
+FZ_TARGET(target)
