@@ -207,3 +207,18 @@ int tp_reserve(struct tp_memblock *mb, uint64_t base, uint64_t size)
 	return tp_add_range(&mb->type[MEMBLOCK_RESERVED], base, size, NUMA_NO_NODE,
 			    MEMBLOCK_NONE);
 }
+
+int tp_load(struct tp_memblock *mb, enum memblock_type_id type,
+	    const struct memblock_region *regions, size_t n)
+{
+	struct tp_type *t = &mb->type[type];
+
+	if (n > t->max)
+		return -MM_EINVAL;
+	memcpy(t->regions, regions, n * sizeof(*regions));
+	t->cnt = n;
+	t->total_size = 0;
+	for (size_t i = 0; i < n; i++)
+		t->total_size += regions[i].size;
+	return 0;
+}

@@ -45,4 +45,13 @@ int tp_add_node(struct tp_memblock *mb, uint64_t base, uint64_t size, int nid,
 		uint32_t flags);
 int tp_reserve(struct tp_memblock *mb, uint64_t base, uint64_t size);
 
+/*
+ * Benchmark setup only: make a type hold exactly regions[0, n), which the
+ * caller vouches is canonical (sorted, disjoint, merged). Filling a large
+ * array through tp_add_node costs O(n^2) with the kernel's walk from index
+ * 0, and none of that is what is being measured. -MM_EINVAL if n > max.
+ */
+int tp_load(struct tp_memblock *mb, enum memblock_type_id type,
+	    const struct memblock_region *regions, size_t n);
+
 #endif

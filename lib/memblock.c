@@ -143,51 +143,62 @@ const char *memblock_check(const struct memblock *mb)
 /* ---- array growth ---- */
 
 /*
- * Move the type into an array of new_max slots: [0, w) stays at the start,
- * the unvisited tail [r, tail_end) goes to the far end. For a plain grow,
- * w = r = tail_end = cnt. Nothing changes when the allocation fails.
+ * Move the type into an array of new_max slots: [0, w) stays at the start
+ * and the unvisited tail [*r, *tail_end) moves to tail_dst (>= w), where the
+ * caller wants it: the far end for the insert walk, right after a new slot
+ * for a single insert. Nothing changes when the allocation fails.
  */
 static int mb_resize(struct memblock *mb, struct mb_type *t, size_t new_max, size_t w,
-		     size_t *r, size_t *tail_end)
+		     size_t *r, size_t *tail_end, size_t tail_dst)
 {
 	size_t tail = *tail_end - *r;
 	struct memblock_region *n;
 
-	n = mm_meta_calloc(mb->meta, new_max, sizeof(*n));
+	n = mm_meta_array(mb->meta, new_max, sizeof(*n));
 	if (!n)
 		return -MM_ENOMEM;
 	memcpy(n, t->regions, w * sizeof(*n));
-	memcpy(n + new_max - tail, t->regions + *r, tail * sizeof(*n));
+	memcpy(n + tail_dst, t->regions + *r, tail * sizeof(*n));
 	mm_meta_free(mb->meta, t->regions, t->max * sizeof(*n));
 	t->regions = n;
 	t->max = new_max;
 	t->grows++;
-	*r = new_max - tail;
-	*tail_end = new_max;
+	*r = tail_dst;
+	*tail_end = tail_dst + tail;
 	return 0;
 }
 
+/* The doubled size of a type's array, 0 when that cannot be. */
+static size_t mb_doubled(const struct mb_type *t)
+{
+	if (t->max > SIZE_MAX / 2 / sizeof(struct memblock_region))
+		return 0;
+	return t->max * 2;
+}
+
+/* Double for the insert walk: the unvisited tail goes to the far end, so
+ * the whole new room is a gap to write into. */
 static int mb_double(struct memblock *mb, struct mb_type *t, size_t w, size_t *r,
 		     size_t *tail_end)
 {
-	if (t->max > SIZE_MAX / 2 / sizeof(struct memblock_region))
+	size_t n = mb_doubled(t);
+
+	if (!n)
 		return -MM_ENOMEM;
-	return mb_resize(mb, t, t->max * 2, w, r, tail_end);
+	return mb_resize(mb, t, n, w, r, tail_end, n - (*tail_end - *r));
 }
 
 /* Make room for at least need regions in all. */
 static int mb_reserve_slots(struct memblock *mb, struct mb_type *t, size_t need)
 {
-	size_t r = t->cnt, end = t->cnt;
+	size_t n = t->max, r = t->cnt, end = t->cnt;
 
-	while (t->max < need) {
-		int err = mb_double(mb, t, t->cnt, &r, &end);
-
-		if (err)
-			return err;
-		r = end = t->cnt;
+	while (n < need) {
+		if (n > SIZE_MAX / 4 / sizeof(struct memblock_region))
+			return -MM_ENOMEM;
+		n *= 2;
 	}
-	return 0;
+	return n == t->max ? 0 : mb_resize(mb, t, n, t->cnt, &r, &end, t->cnt);
 }
 
 /*
@@ -224,6 +235,45 @@ static void mb_merge_close(struct mb_type *t, size_t lo, size_t w, size_t r, siz
 
 /* ---- the one-pass insert ---- */
 
+/*
+ * The common case: [base, base + size) lies in the gap before region i and
+ * touches nothing else. A neighbour with the same (nid, flags) that it
+ * touches just grows; only a piece that merges with nothing takes a slot.
+ */
+static int mb_add_into_gap(struct memblock *mb, struct mb_type *t, size_t i, uint64_t base,
+			   uint64_t size, int nid, uint32_t flags)
+{
+	struct memblock_region piece = { base, size, flags, nid };
+	struct memblock_region *g = t->regions;
+	bool left = i > 0 && mergeable(&g[i - 1], &piece);
+	bool right = i < t->cnt && mergeable(&piece, &g[i]);
+
+	if (left && right) {
+		g[i - 1].size += size + g[i].size;
+		memmove(g + i, g + i + 1, (t->cnt - i - 1) * sizeof(*g));
+		t->cnt--;
+	} else if (left) {
+		g[i - 1].size += size;
+	} else if (right) {
+		g[i].base = base;
+		g[i].size += size;
+	} else if (t->cnt < t->max) {
+		memmove(g + i + 1, g + i, (t->cnt - i) * sizeof(*g));
+		g[i] = piece;
+		t->cnt++;
+	} else {
+		/* Full: grow with the tail copied one slot up, straight into place. */
+		size_t r = i, end = t->cnt, n = mb_doubled(t);
+
+		if (!n || mb_resize(mb, t, n, i, &r, &end, i + 1))
+			return -MM_ENOMEM;
+		t->regions[i] = piece;
+		t->cnt++;
+	}
+	t->total_size += size;
+	return 0;
+}
+
 static int mb_add_range(struct memblock *mb, struct mb_type *t, uint64_t base,
 			uint64_t size, int nid, uint32_t flags)
 {
@@ -237,6 +287,8 @@ static int mb_add_range(struct memblock *mb, struct mb_type *t, uint64_t base,
 		return 0;
 	end = base + size;
 	first = first_ending_after(t, base);
+	if (first == t->cnt || t->regions[first].base >= end)
+		return mb_add_into_gap(mb, t, first, base, size, nid, flags);
 	w = r = first;
 	tail_end = t->cnt;
 	cur = base;

@@ -76,12 +76,14 @@ static bool mm_meta_should_fail(struct mm_meta *m)
 	return n == m->fail_at || (m->fail_after && n > m->fail_at);
 }
 
-void *mm_meta_alloc(struct mm_meta *m, size_t size)
+static void *mm_meta_get(struct mm_meta *m, size_t size, bool zero)
 {
 	void *p;
 
+	if (!size)
+		size = 1;
 	if (!m)
-		return calloc(1, size ? size : 1);
+		return zero ? calloc(1, size) : malloc(size);
 	if (mm_meta_should_fail(m)) {
 		m->failures++;
 		return NULL;
@@ -89,12 +91,17 @@ void *mm_meta_alloc(struct mm_meta *m, size_t size)
 	if (m->alloc_fn)
 		p = m->alloc_fn(m->ctx, size);
 	else
-		p = calloc(1, size ? size : 1);
+		p = zero ? calloc(1, size) : malloc(size);
 	if (p) {
 		m->live++;
 		m->live_bytes += size;
 	}
 	return p;
+}
+
+void *mm_meta_alloc(struct mm_meta *m, size_t size)
+{
+	return mm_meta_get(m, size, true);
 }
 
 void *mm_meta_calloc(struct mm_meta *m, size_t n, size_t size)
@@ -103,7 +110,16 @@ void *mm_meta_calloc(struct mm_meta *m, size_t n, size_t size)
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return mm_meta_alloc(m, bytes);
+	return mm_meta_get(m, bytes, true);
+}
+
+void *mm_meta_array(struct mm_meta *m, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return mm_meta_get(m, bytes, false);
 }
 
 void mm_meta_free(struct mm_meta *m, void *p, size_t size)

@@ -113,6 +113,9 @@ void mm_meta_fail_at(struct mm_meta *m, uint64_t k, bool after);
 void *mm_meta_alloc(struct mm_meta *m, size_t size);
 /* n elements of size each; NULL also when n * size overflows. */
 void *mm_meta_calloc(struct mm_meta *m, size_t n, size_t size);
+/* Like mm_meta_calloc, but the memory is not zeroed (a host alloc_fn may
+ * still zero it): for arrays whose unused tail is never read. */
+void *mm_meta_array(struct mm_meta *m, size_t n, size_t size);
 void mm_meta_free(struct mm_meta *m, void *p, size_t size);
 
 #endif

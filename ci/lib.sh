@@ -1,0 +1,55 @@
+# ci/lib.sh - sourced by the ci/ scripts: install what they use, list targets.
+# shellcheck shell=bash
+
+MM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NPROC=$(nproc 2>/dev/null || echo 1)
+
+# Debian packages every ci/ script may need. Installed when missing, without
+# asking (CI has no terminal).
+MM_PACKAGES=(gcc libc6-dev clang libclang-rt-14-dev llvm meson ninja-build afl++ zip)
+
+ci_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_packages() {
+	local missing=() p
+	for p in "${MM_PACKAGES[@]}" "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	ci_log "installing: ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -ne 0 ] && sudo=(sudo -n)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -q >/dev/null &&
+		"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+		{ echo "ci: could not install ${missing[*]}" >&2; return 1; }
+}
+
+# Every fuzz target: fuzz/<layer>/target.c builds fuzz_<layer>.
+all_targets() {
+	local d
+	for d in "$MM_ROOT"/fuzz/*/target.c; do
+		d=${d%/target.c}
+		echo "fuzz_${d##*/}"
+	done
+}
+
+# The regress/ directory of a target.
+target_layer() { local t=${1#fuzz_}; echo "${t%%_*}"; }
+
+# meson setup DIR with a compiler and options, once; reconfigure when it exists.
+mm_setup() {
+	local dir=$1 cc=$2
+	shift 2
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		CC=$cc meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+# The sanitizer runtime options every run uses: leaks are findings, a UBSan
+# report aborts like an ASan one.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
