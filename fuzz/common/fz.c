@@ -742,6 +742,29 @@ struct handle {
 	uint64_t val;
 };
 
+/* A signature names a bug, not one instance of it: the same broken state
+ * reached through different ops or at other addresses is one failure. */
+static void signature(char *sig, size_t len, const char *kind, const char *msg)
+{
+	size_t n = (size_t)snprintf(sig, len, "%s:", kind);
+
+	for (const char *m = msg; *m && n + 1 < len; m++) {
+		if (m[0] == '0' && m[1] == 'x') {
+			m++;
+			while (m[1] && strchr("0123456789abcdefABCDEF", m[1]))
+				m++;
+			sig[n++] = '#';
+		} else if (*m >= '0' && *m <= '9') {
+			while (m[1] >= '0' && m[1] <= '9')
+				m++;
+			sig[n++] = '#';
+		} else {
+			sig[n++] = *m;
+		}
+	}
+	sig[n] = 0;
+}
+
 bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result *results,
 	    struct fz_failure *f)
 {
@@ -825,14 +848,14 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 		}
 		msg = t->compare ? t->compare(world, cmp, sizeof(cmp)) : NULL;
 		if (msg) {
-			snprintf(sig, sizeof(sig), "state:%s", def->name);
+			signature(sig, sizeof(sig), "state", msg);
 			ok = fail(f, t, world, (int)i, sig,
 				  "op %u: %s\n  state differs from the model: %s\n", i, opbuf, msg);
 			break;
 		}
 		msg = t->check ? t->check(world) : NULL;
 		if (msg) {
-			snprintf(sig, sizeof(sig), "check:%s:%s", def->name, msg);
+			signature(sig, sizeof(sig), "check", msg);
 			ok = fail(f, t, world, (int)i, sig, "op %u: %s\n  check failed: %s\n", i,
 				  opbuf, msg);
 			break;
