@@ -729,7 +729,7 @@ static bool run_expects(const struct fz_target *t, void *world, const char *line
 				    "this target has no expect lines: expect %s\n", line);
 		msg = t->expect(world, line, buf, sizeof(buf));
 		if (msg) {
-			snprintf(sig, sizeof(sig), "expect:%s", line);
+			snprintf(sig, sizeof(sig), "expect:%.200s", line);
 			return fail(f, t, world, index, sig, "after op %d: expect %s\n  %s\n",
 				    index, line, msg);
 		}
