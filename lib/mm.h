@@ -76,6 +76,25 @@ static inline uint64_t mm_max(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* ---- sanitizer hooks ----
+ * With ASan, memory a layer hands out is unpoisoned and memory it takes back
+ * is poisoned, so that a client's use after free is reported. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MM_ASAN 1
+#endif
+#endif
+#ifdef MM_ASAN
+#include <sanitizer/asan_interface.h>
+#define mm_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define mm_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define mm_poison(p, n) ((void)(p), (void)(n))
+#define mm_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 /* ---- bookkeeping allocations ----
  *
  * Every layer takes the memory for its own bookkeeping (arrays, tree nodes,

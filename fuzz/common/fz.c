@@ -84,6 +84,13 @@ static uint64_t ranged(uint64_t lo, uint64_t hi, uint64_t raw)
 /* argument kinds                                                       */
 
 #define INT_RAW_SEL 240 /* FZ_INT selector at or above this: a raw 64-bit value */
+#define INT_RAW_SEL16 0xfff0 /* the same for ranges too wide for one byte */
+
+/* FZ_INT ranges of INT_RAW_SEL values or more take two bytes. */
+static bool int_wide(const struct fz_arg_def *a)
+{
+	return a->kind == FZ_INT && (uint64_t)(a->hi - a->lo) >= INT_RAW_SEL;
+}
 
 static int ilog2_u64(uint64_t v)
 {
@@ -96,7 +103,16 @@ static int ilog2_u64(uint64_t v)
 
 static uint64_t decode_arg(struct dp *d, const struct fz_arg_def *a, unsigned nhandles)
 {
-	uint8_t sel = dp_u8(d);
+	uint8_t sel;
+
+	if (int_wide(a)) {
+		uint64_t v = dp_bytes(d, 2);
+
+		if (v >= INT_RAW_SEL16)
+			return dp_bytes(d, 8);
+		return (uint64_t)a->lo + v % (uint64_t)(a->hi - a->lo + 1);
+	}
+	sel = dp_u8(d);
 
 	switch (a->kind) {
 	case FZ_ADDR:
@@ -187,6 +203,13 @@ static void encode_arg(struct enc *e, const struct fz_arg_def *a, uint64_t v)
 		int64_t lo = a->kind == FZ_ENUM ? 0 : a->lo;
 		int64_t s = (int64_t)v;
 
+		if (int_wide(a)) {
+			if (s >= lo && s <= a->hi && (uint64_t)(s - lo) < INT_RAW_SEL16)
+				enc_bytes(e, (uint64_t)(s - lo), 2);
+			else
+				enc_bytes(e, INT_RAW_SEL16, 2), enc_bytes(e, v, 8);
+			return;
+		}
 		if (s >= lo && s <= a->hi && (uint64_t)(s - lo) < INT_RAW_SEL) {
 			enc_bytes(e, (uint64_t)(s - lo), 1);
 		} else {
@@ -205,6 +228,17 @@ static void encode_arg(struct enc *e, const struct fz_arg_def *a, uint64_t v)
 
 void fz_prog_init(struct fz_prog *p, const struct fz_target *t)
 {
+	/* A table the engine cannot hold is a bug in the target: stop at once. */
+	if (t->ncfg > FZ_MAX_CFG) {
+		fprintf(stderr, "%s: %u config keys, the engine holds %d\n", t->name, t->ncfg,
+			FZ_MAX_CFG);
+		abort();
+	}
+	for (unsigned i = 0; i < t->nops; i++)
+		if (t->ops[i].nargs > FZ_MAX_ARGS) {
+			fprintf(stderr, "%s: op %s has too many arguments\n", t->name, t->ops[i].name);
+			abort();
+		}
 	memset(p, 0, sizeof(*p));
 	for (unsigned i = 0; i < t->ncfg; i++)
 		p->cfg[i] = t->cfg[i].def;
@@ -559,30 +593,19 @@ static int parse_config(const struct fz_target *t, char *rest, struct fz_prog *p
 	return 0;
 }
 
-static int parse_op(const struct fz_target *t, char *line, struct fz_prog *p,
-		    unsigned *nhandles, char *err, size_t errlen, unsigned lineno)
+/* Parse line as op code; 0, or -1 with a message. */
+static int parse_op_as(const struct fz_target *t, unsigned code, char *line, struct fz_op *op,
+		       unsigned nhandles, char *err, size_t errlen, unsigned lineno)
 {
-	char *arrow = strstr(line, "->");
-	struct fz_op *op;
-	const struct fz_op_def *def;
+	const struct fz_op_def *def = &t->ops[code];
 	bool seen[FZ_MAX_ARGS] = { false };
-	char *tok, *save = NULL;
-	unsigned code;
+	char *arrow = strstr(line, "->"), *tok, *save = NULL;
 
-	if (p->nops >= FZ_MAX_OPS)
-		return parse_error(err, errlen, lineno, "more than %d ops", FZ_MAX_OPS);
 	if (arrow)
 		*arrow = 0;
-	tok = strtok_r(line, " \t", &save);
-	for (code = 0; code < t->nops; code++)
-		if (!strcmp(t->ops[code].name, tok))
-			break;
-	if (code == t->nops)
-		return parse_error(err, errlen, lineno, "unknown op '%s'", tok);
-	def = &t->ops[code];
-	op = &p->ops[p->nops];
 	memset(op, 0, sizeof(*op));
 	op->code = (uint16_t)code;
+	strtok_r(line, " \t", &save); /* the name */
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		char *eq = strchr(tok, '=');
 		unsigned a;
@@ -598,7 +621,7 @@ static int parse_op(const struct fz_target *t, char *line, struct fz_prog *p,
 					   def->name, tok);
 		if (!parse_value(&def->args[a], eq + 1, &op->args[a]))
 			return parse_error(err, errlen, lineno, "bad value '%s' for %s", eq + 1, tok);
-		if (def->args[a].kind == FZ_HANDLE && op->args[a] >= *nhandles)
+		if (def->args[a].kind == FZ_HANDLE && op->args[a] >= nhandles)
 			return parse_error(err, errlen, lineno, "h%" PRIu64 " does not exist yet",
 					   op->args[a]);
 		seen[a] = true;
@@ -610,11 +633,34 @@ static int parse_op(const struct fz_target *t, char *line, struct fz_prog *p,
 	if (arrow) {
 		char *r = trim(arrow + 2);
 
-		if (!parse_result(def, r, &op->want, *nhandles))
+		if (!parse_result(def, r, &op->want, nhandles))
 			return parse_error(err, errlen, lineno, "bad result '%s'", r);
 		op->has_want = true;
 	}
-	if (def->flags & FZ_RET_HANDLE)
+	return 0;
+}
+
+/* An op line. Several table entries may share a name (the same op taking a
+ * handle or a literal): the first whose arguments parse wins. */
+static int parse_op(const struct fz_target *t, char *line, struct fz_prog *p,
+		    unsigned *nhandles, char *err, size_t errlen, unsigned lineno)
+{
+	size_t n = strcspn(line, " \t");
+	int rc = parse_error(err, errlen, lineno, "unknown op '%.*s'", (int)n, line);
+
+	if (p->nops >= FZ_MAX_OPS)
+		return parse_error(err, errlen, lineno, "more than %d ops", FZ_MAX_OPS);
+	for (unsigned code = 0; code < t->nops && rc; code++) {
+		char copy[1024];
+
+		if (strlen(t->ops[code].name) != n || strncmp(t->ops[code].name, line, n))
+			continue;
+		snprintf(copy, sizeof(copy), "%s", line);
+		rc = parse_op_as(t, code, copy, &p->ops[p->nops], *nhandles, err, errlen, lineno);
+	}
+	if (rc)
+		return rc;
+	if (t->ops[p->ops[p->nops].code].flags & FZ_RET_HANDLE)
 		(*nhandles)++;
 	p->nops++;
 	return 0;

@@ -21,7 +21,7 @@
 #include "mm.h"
 
 #define FZ_MAX_ARGS 8
-#define FZ_MAX_CFG 16
+#define FZ_MAX_CFG 32
 #define FZ_MAX_OPS 512
 #define FZ_MSG 2048
 

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_buddy: every buddy operation, applied to lib/buddy.c and to the
+ * per-page model. After each op every page's state, order, refcount and
+ * node must agree, the free counts per node must agree, and whenever no
+ * per-CPU cache holds pages the free lists must be exactly the greedy
+ * decomposition of the free pages; buddy_check must pass.
+ *
+ * The header sets the shape: nodes, cpus, max order, section size, cache
+ * marks, up to three memory ranges with holes between them, and whether
+ * pages are backed by host memory (then every allocated page is written,
+ * so handing out a page that is still free trips ASan's poison).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buddy.h"
+#include "fz.h"
+#include "model.h"
+
+#define SPAN 640      /* pages in the span: every op compares them all */
+#define PFN_HI 700    /* pfn arguments reach a little past it */
+#define NR_HI 300
+#define BACKING_PAGE 64 /* bytes per backed page: small, the data is a witness */
+
+struct world {
+	struct buddy *b;
+	struct bm *m;
+	int impl_rc;       /* the implementation's last allocation, for the model */
+	uint64_t impl_pfn;
+};
+
+#define W ((struct world *)w)
+
+static struct fz_result R(int rc)
+{
+	struct fz_result r = { rc, 0 };
+
+	return r;
+}
+
+static struct fz_result RV(int rc, uint64_t v)
+{
+	struct fz_result r = { rc, rc == 0 ? v : 0 };
+
+	return r;
+}
+
+/* Bad (raw) arguments keep their badness when narrowed. */
+static unsigned u_arg(uint64_t v)
+{
+	return v > 0xffff ? 0xffffu : (unsigned)v;
+}
+
+static int nid_arg(uint64_t v)
+{
+	int64_t s = (int64_t)v;
+
+	return s < -1000 || s > 1000 ? 1000 : (int)s;
+}
+
+/* Write the pfn into every page of a block the implementation handed out. */
+static void witness(struct world *w, uint64_t pfn, uint64_t nr)
+{
+	for (uint64_t p = pfn; p < pfn + nr; p++) {
+		void *mem = buddy_page_ptr(w->b, p);
+
+		if (mem)
+			memcpy(mem, &p, sizeof(p));
+	}
+}
+
+/* ---- ops ---- */
+
+static struct fz_result i_set_cpu(void *w, const uint64_t *a)
+{
+	return R(buddy_set_cpu(W->b, u_arg(a[0])));
+}
+static struct fz_result m_set_cpu(void *w, const uint64_t *a)
+{
+	return R(bm_set_cpu(W->m, u_arg(a[0])));
+}
+
+static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
+{
+	uint64_t pfn = 0;
+
+	W->impl_rc = buddy_alloc_pages(W->b, u_arg(a[0]), nid_arg(a[1]), &pfn);
+	W->impl_pfn = pfn;
+	if (!W->impl_rc)
+		witness(W, pfn, (uint64_t)1 << u_arg(a[0]));
+	return RV(W->impl_rc, pfn);
+}
+static struct fz_result m_alloc_pages(void *w, const uint64_t *a)
+{
+	uint64_t pfn = 0;
+	int rc = bm_alloc_pages(W->m, u_arg(a[0]), nid_arg(a[1]), W->impl_rc, W->impl_pfn, &pfn);
+
+	return RV(rc, pfn);
+}
+
+static struct fz_result i_free_pages(void *w, const uint64_t *a)
+{
+	return R(buddy_free_pages(W->b, a[0], u_arg(a[1])));
+}
+static struct fz_result m_free_pages(void *w, const uint64_t *a)
+{
+	return R(bm_free_pages(W->m, a[0], u_arg(a[1])));
+}
+
+static struct fz_result i_get_page(void *w, const uint64_t *a)
+{
+	return R(buddy_get_page(W->b, a[0]));
+}
+static struct fz_result m_get_page(void *w, const uint64_t *a)
+{
+	return R(bm_get_page(W->m, a[0]));
+}
+
+static struct fz_result i_put_page(void *w, const uint64_t *a)
+{
+	return R(buddy_put_page(W->b, a[0]));
+}
+static struct fz_result m_put_page(void *w, const uint64_t *a)
+{
+	return R(bm_put_page(W->m, a[0]));
+}
+
+static struct fz_result i_split_page(void *w, const uint64_t *a)
+{
+	return R(buddy_split_page(W->b, a[0], u_arg(a[1])));
+}
+static struct fz_result m_split_page(void *w, const uint64_t *a)
+{
+	return R(bm_split_page(W->m, a[0], u_arg(a[1])));
+}
+
+static struct fz_result i_free_contig(void *w, const uint64_t *a)
+{
+	return R(buddy_free_contig_range(W->b, a[0], a[1]));
+}
+static struct fz_result m_free_contig(void *w, const uint64_t *a)
+{
+	return R(bm_free_contig_range(W->m, a[0], a[1]));
+}
+
+static struct fz_result i_alloc_contig_range(void *w, const uint64_t *a)
+{
+	int rc = buddy_alloc_contig_range(W->b, a[0], a[1]);
+
+	if (!rc)
+		witness(W, a[0], a[1] - a[0]);
+	return R(rc);
+}
+static struct fz_result m_alloc_contig_range(void *w, const uint64_t *a)
+{
+	return R(bm_alloc_contig_range(W->m, a[0], a[1]));
+}
+
+static struct fz_result i_alloc_contig_pages(void *w, const uint64_t *a)
+{
+	uint64_t pfn = 0;
+	int rc = buddy_alloc_contig_pages(W->b, a[0], nid_arg(a[1]), &pfn);
+
+	if (!rc)
+		witness(W, pfn, a[0]);
+	return RV(rc, pfn);
+}
+static struct fz_result m_alloc_contig_pages(void *w, const uint64_t *a)
+{
+	uint64_t pfn = 0;
+	int rc = bm_alloc_contig_pages(W->m, a[0], nid_arg(a[1]), &pfn);
+
+	return RV(rc, pfn);
+}
+
+static struct fz_result i_drain(void *w, const uint64_t *a)
+{
+	return R(buddy_drain(W->b, u_arg(a[0])));
+}
+static struct fz_result m_drain(void *w, const uint64_t *a)
+{
+	return R(bm_drain(W->m, u_arg(a[0])));
+}
+
+static struct fz_result i_drain_all(void *w, const uint64_t *a)
+{
+	(void)a;
+	buddy_drain_all(W->b);
+	return R(0);
+}
+static struct fz_result m_drain_all(void *w, const uint64_t *a)
+{
+	(void)w, (void)a;
+	return R(0);
+}
+
+static struct fz_result i_add_memory(void *w, const uint64_t *a)
+{
+	return R(buddy_add_memory(W->b, a[0], a[1], nid_arg(a[2])));
+}
+static struct fz_result m_add_memory(void *w, const uint64_t *a)
+{
+	return R(bm_add_memory(W->m, a[0], a[1], nid_arg(a[2])));
+}
+
+static struct fz_result i_free_boot(void *w, const uint64_t *a)
+{
+	return R(buddy_free_boot_range(W->b, a[0], a[1]));
+}
+static struct fz_result m_free_boot(void *w, const uint64_t *a)
+{
+	return R(bm_free_boot_range(W->m, a[0], a[1]));
+}
+
+static struct fz_result i_nr_free(void *w, const uint64_t *a)
+{
+	return RV(0, buddy_nr_free(W->b, nid_arg(a[0])));
+}
+static struct fz_result m_nr_free(void *w, const uint64_t *a)
+{
+	return RV(0, bm_nr_free(W->m, nid_arg(a[0])));
+}
+
+/* ---- the table ---- */
+
+#define A_PFN { "pfn", FZ_INT, 0, PFN_HI, NULL }
+#define A_H { "pfn", FZ_HANDLE, 0, 0, NULL }
+#define A_ORDER { "order", FZ_INT, 0, 9, NULL }
+#define A_NID { "nid", FZ_INT, -1, 3, NULL }
+#define A_NR { "nr", FZ_INT, 0, NR_HI, NULL }
+#define A_CPU { "cpu", FZ_INT, 0, 4, NULL }
+
+static const struct fz_op_def ops[] = {
+	{ "alloc_pages", FZ_RET_HANDLE, 2, { A_ORDER, A_NID }, i_alloc_pages, m_alloc_pages },
+	{ "alloc_pages", FZ_RET_HANDLE, 2, { A_ORDER, A_NID }, i_alloc_pages, m_alloc_pages },
+	{ "free_pages", 0, 2, { A_H, A_ORDER }, i_free_pages, m_free_pages },
+	{ "free_pages", 0, 2, { A_PFN, A_ORDER }, i_free_pages, m_free_pages },
+	{ "get_page", 0, 1, { A_H }, i_get_page, m_get_page },
+	{ "put_page", 0, 1, { A_H }, i_put_page, m_put_page },
+	{ "put_page", 0, 1, { A_PFN }, i_put_page, m_put_page },
+	{ "split_page", 0, 2, { A_H, A_ORDER }, i_split_page, m_split_page },
+	{ "free_contig_range", 0, 2, { A_H, A_NR }, i_free_contig, m_free_contig },
+	{ "free_contig_range", 0, 2, { A_PFN, A_NR }, i_free_contig, m_free_contig },
+	{ "alloc_contig_range", 0, 2, { { "start", FZ_INT, 0, PFN_HI, NULL },
+					{ "end", FZ_INT, 0, PFN_HI, NULL } },
+	  i_alloc_contig_range, m_alloc_contig_range },
+	{ "alloc_contig_pages", FZ_RET_HANDLE, 2, { A_NR, A_NID }, i_alloc_contig_pages,
+	  m_alloc_contig_pages },
+	{ "set_cpu", 0, 1, { A_CPU }, i_set_cpu, m_set_cpu },
+	{ "drain", 0, 1, { A_CPU }, i_drain, m_drain },
+	{ "drain_all", 0, 0, { { 0 } }, i_drain_all, m_drain_all },
+	{ "add_memory", 0, 3, { A_PFN, A_NR, A_NID }, i_add_memory, m_add_memory },
+	{ "free_boot_range", 0, 2, { A_PFN, A_NR }, i_free_boot, m_free_boot },
+	{ "nr_free", FZ_RET_VALUE, 1, { A_NID }, i_nr_free, m_nr_free },
+};
+
+enum {
+	C_START, C_NODES, C_CPUS, C_MAX_ORDER, C_SECTION, C_HIGH, C_BATCH, C_BACKING,
+	C_GAP0, C_LEN0, C_NID0, C_GAP1, C_LEN1, C_NID1, C_GAP2, C_LEN2, C_NID2, C_BOOT,
+};
+
+static const struct fz_cfg_def cfg[] = {
+	{ "start_pfn", 0, 255, 0 },
+	{ "nodes", 1, 4, 2 },
+	{ "cpus", 1, 4, 2 },
+	{ "max_order", 0, 8, 4 },
+	{ "section_shift", 1, 10, 6 },
+	{ "pcp_high", 0, 40, 8 },
+	{ "pcp_batch", 1, 16, 4 },
+	{ "backing", 0, 1, 1 },
+	{ "gap0", 0, 63, 0 },
+	{ "len0", 0, 200, 160 },
+	{ "nid0", 0, 3, 0 },
+	{ "gap1", 0, 63, 16 },
+	{ "len1", 0, 200, 96 },
+	{ "nid1", 0, 3, 1 },
+	{ "gap2", 0, 63, 0 },
+	{ "len2", 0, 200, 0 },
+	{ "nid2", 0, 3, 0 },
+	{ "boot_free", 0, 1, 1 },
+};
+
+/* ---- world ---- */
+
+static void *create(const uint64_t *c, struct mm_meta *meta)
+{
+	struct buddy_config bc;
+	struct world *w = calloc(1, sizeof(*w));
+	uint64_t at;
+
+	if (!w)
+		abort();
+	buddy_default_config(&bc, c[C_START], c[C_START] + SPAN);
+	bc.nr_nodes = (unsigned)c[C_NODES];
+	bc.nr_cpus = (unsigned)c[C_CPUS];
+	bc.max_order = (unsigned)c[C_MAX_ORDER];
+	bc.section_shift = (unsigned)c[C_SECTION];
+	bc.pcp_high = (unsigned)c[C_HIGH];
+	bc.pcp_batch = (unsigned)c[C_BATCH];
+	bc.page_size = c[C_BACKING] ? BACKING_PAGE : 0;
+	bc.meta = meta;
+	w->m = bm_create(bc.start_pfn, bc.end_pfn, bc.max_order, bc.section_shift, bc.nr_nodes,
+			 bc.nr_cpus);
+	if (!w->m || buddy_create(&w->b, &bc) != 0)
+		abort();
+	/* The memory map: up to three ranges with holes between them. Boot is
+	 * part of the config, not of the ops: both sides must accept it. */
+	at = c[C_START];
+	for (int r = 0; r < 3; r++) {
+		uint64_t gap = c[C_GAP0 + 3 * r], len = c[C_LEN0 + 3 * r];
+		int nid = (int)(c[C_NID0 + 3 * r] % bc.nr_nodes);
+
+		at += gap;
+		if (!len || at + len > bc.end_pfn)
+			continue;
+		if (buddy_add_memory(w->b, at, len, nid) != bm_add_memory(w->m, at, len, nid))
+			abort();
+		if (c[C_BOOT] &&
+		    buddy_free_boot_range(w->b, at, len) != bm_free_boot_range(w->m, at, len))
+			abort();
+		at += len;
+	}
+	return w;
+}
+
+static void destroy(void *w)
+{
+	buddy_destroy(W->b);
+	bm_destroy(W->m);
+	free(w);
+}
+
+static const char *check(void *w)
+{
+	return buddy_check(W->b);
+}
+
+static enum bm_state class_of(enum buddy_page_state s)
+{
+	switch (s) {
+	case BUDDY_HOLE:
+		return BM_HOLE;
+	case BUDDY_RESERVED:
+		return BM_RESERVED;
+	case BUDDY_ALLOC:
+		return BM_ALLOC;
+	case BUDDY_ALLOC_TAIL:
+		return BM_ALLOC_TAIL;
+	default:
+		return BM_FREE;
+	}
+}
+
+static const char *state_name(enum bm_state s)
+{
+	static const char *const n[] = { "hole", "reserved", "free", "allocated", "tail" };
+
+	return n[s];
+}
+
+static const char *compare(void *w, char *buf, size_t len)
+{
+	uint64_t start = buddy_start_pfn(W->b), end = buddy_end_pfn(W->b);
+	bool drained = true;
+
+	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
+		if (buddy_nr_cached(W->b, cpu))
+			drained = false;
+	for (uint64_t pfn = start; pfn < end; pfn++) {
+		struct buddy_page_info i;
+		struct bm_page m;
+		enum bm_state s;
+
+		buddy_page(W->b, pfn, &i);
+		bm_page(W->m, pfn, &m);
+		s = class_of(i.state);
+		if (s != m.state || (s != BM_HOLE && i.nid != m.nid) ||
+		    (s == BM_ALLOC && (i.order != m.order || i.refcount != m.refcount))) {
+			snprintf(buf, len,
+				 "pfn 0x%" PRIx64 ": %s order %u ref %u nid %d, model %s order %u ref %u nid %d",
+				 pfn, state_name(s), i.order, i.refcount, i.nid, state_name(m.state),
+				 m.order, m.refcount, m.nid);
+			return buf;
+		}
+		if (drained) {
+			int want = bm_free_block_order(W->m, pfn);
+			int got = i.state == BUDDY_FREE ? (int)i.order : -1;
+
+			if (want != got) {
+				snprintf(buf, len,
+					 "pfn 0x%" PRIx64 ": free block of order %d on the lists, "
+					 "greedy decomposition says %d",
+					 pfn, got, want);
+				return buf;
+			}
+		}
+	}
+	for (int nid = 0; nid < 4; nid++)
+		if (buddy_nr_free(W->b, nid) != bm_nr_free(W->m, nid)) {
+			snprintf(buf, len, "node %d: %" PRIu64 " free pages, model %" PRIu64, nid,
+				 buddy_nr_free(W->b, nid), bm_nr_free(W->m, nid));
+			return buf;
+		}
+	return NULL;
+}
+
+/* Runs of pages with the same state, both sides. */
+static void dump(void *w, FILE *f)
+{
+	uint64_t start = buddy_start_pfn(W->b), end = buddy_end_pfn(W->b);
+
+	fprintf(f, "  implementation (cpu %u):", buddy_cpu(W->b));
+	for (uint64_t pfn = start; pfn < end;) {
+		struct buddy_page_info i;
+		uint64_t n;
+
+		buddy_page(W->b, pfn, &i);
+		if (i.state == BUDDY_HOLE) {
+			pfn++;
+			continue;
+		}
+		n = (i.state == BUDDY_FREE || i.state == BUDDY_PCP || i.state == BUDDY_ALLOC)
+			    ? (uint64_t)1 << i.order : 1;
+		if (i.state != BUDDY_RESERVED)
+			fprintf(f, " %s%" PRIx64 "/%u%s",
+				i.state == BUDDY_FREE ? "F" : i.state == BUDDY_PCP ? "C" : "A", pfn,
+				i.order, i.state == BUDDY_ALLOC && i.refcount != 1 ? "+" : "");
+		pfn += n;
+	}
+	fprintf(f, "\n  (F free block on a list, C cached block, A allocated head; pfn/order)\n");
+}
+
+static const struct fz_target target = {
+	.name = "buddy",
+	.cfg = cfg,
+	.ncfg = sizeof(cfg) / sizeof(cfg[0]),
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+	.create = create,
+	.destroy = destroy,
+	.compare = compare,
+	.check = check,
+	.dump = dump,
+};
+
+FZ_TARGET(target)

@@ -1,0 +1,1020 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buddy.c - the page-frame allocator (see buddy.h for the contract).
+ *
+ * Every page has a descriptor with an exact state, so that "is this page
+ * free", "is this the head of an allocated block" and the bad-input checks
+ * are O(1). Freeing or allocating a block of 2^k pages writes its 2^k
+ * descriptors (the refcounts need that anyway); merging with a buddy is
+ * O(1) per level: the absorbed head just becomes a tail.
+ *
+ * Lists (buddy free lists and per-CPU caches) are doubly linked through the
+ * head pages' descriptors, by index, so that any block can be unlinked in
+ * O(1) when its buddy frees.
+ *
+ * free_contig_range (the kernel's __free_contig_range) puts one reference on
+ * each page and frees every run of pages that reached zero as the largest
+ * aligned power-of-two chunks, instead of one page at a time.
+ */
+#include "buddy.h"
+
+#include <string.h>
+
+#define NIL UINT32_MAX
+
+struct bpage {
+	uint8_t state;
+	uint8_t order;
+	uint8_t nid;
+	uint8_t unused;
+	uint32_t refcount;
+	uint32_t prev, next; /* list links of a FREE or PCP head */
+};
+
+struct blist {
+	uint32_t head;
+	uint64_t count; /* blocks */
+};
+
+/* The cache of one (cpu, node). */
+struct pcp {
+	struct blist lists[BUDDY_PCP_MAX_ORDER + 1];
+	uint64_t count; /* pages */
+};
+
+struct buddy {
+	uint64_t start, end;
+	unsigned max_order, section_shift, nr_nodes, nr_cpus, cpu;
+	int cpu_node[BUDDY_MAX_CPUS];
+	unsigned pcp_high, pcp_batch;
+	struct bpage *pages;
+	struct blist *free;                     /* [nid * (max_order + 1) + order] */
+	struct pcp *pcp;                        /* [cpu * nr_nodes + nid] */
+	uint64_t nr_free[BUDDY_MAX_NODES];      /* pages on the buddy lists */
+	uint64_t nr_cached[BUDDY_MAX_NODES];    /* pages in the caches */
+	uint8_t *mem;
+	size_t page_size;
+	struct mm_meta *meta;
+};
+
+/* ---- small helpers ---- */
+
+static inline struct bpage *pg(const struct buddy *b, uint64_t pfn)
+{
+	return &b->pages[pfn - b->start];
+}
+
+static inline uint32_t idx(const struct buddy *b, uint64_t pfn)
+{
+	return (uint32_t)(pfn - b->start);
+}
+
+static inline uint64_t section(const struct buddy *b, uint64_t pfn)
+{
+	return pfn >> b->section_shift;
+}
+
+static inline struct blist *free_list(const struct buddy *b, unsigned nid, unsigned order)
+{
+	return &b->free[nid * (b->max_order + 1) + order];
+}
+
+static inline struct pcp *pcp_of(const struct buddy *b, unsigned cpu, unsigned nid)
+{
+	return &b->pcp[cpu * b->nr_nodes + nid];
+}
+
+static bool in_span(const struct buddy *b, uint64_t pfn)
+{
+	return pfn >= b->start && pfn < b->end;
+}
+
+/* [pfn, pfn + nr) is a non-empty range that does not overflow. */
+static bool range_ok(uint64_t pfn, uint64_t nr)
+{
+	uint64_t end;
+
+	return nr && mm_add_ok(pfn, nr, &end);
+}
+
+/* Every page of [pfn, pfn + nr) exists. */
+static bool range_exists(const struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	if (pfn < b->start || pfn > b->end || nr > b->end - pfn)
+		return false;
+	for (uint64_t p = pfn; p < pfn + nr; p++)
+		if (pg(b, p)->state == BUDDY_HOLE)
+			return false;
+	return true;
+}
+
+static bool nid_ok(const struct buddy *b, int nid)
+{
+	return nid >= NUMA_NO_NODE && nid < (int)b->nr_nodes;
+}
+
+static bool is_free_state(uint8_t s)
+{
+	return s == BUDDY_FREE || s == BUDDY_FREE_TAIL || s == BUDDY_PCP || s == BUDDY_PCP_TAIL;
+}
+
+static unsigned floor_log2(uint64_t v)
+{
+	return 63u - (unsigned)__builtin_clzll(v);
+}
+
+/* The order of the largest aligned chunk that can start at pfn with nr
+ * pages left, at most max_order. */
+static unsigned chunk_order(const struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	unsigned o = floor_log2(nr);
+
+	if (pfn && (unsigned)__builtin_ctzll(pfn) < o)
+		o = (unsigned)__builtin_ctzll(pfn);
+	return o < b->max_order ? o : b->max_order;
+}
+
+/* ---- backing memory ---- */
+
+static void *page_mem(const struct buddy *b, uint64_t pfn)
+{
+	return b->mem + (size_t)(pfn - b->start) * b->page_size;
+}
+
+static void mem_poison(const struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	if (b->mem)
+		mm_poison(page_mem(b, pfn), (size_t)nr * b->page_size);
+}
+
+static void mem_unpoison(const struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	if (b->mem)
+		mm_unpoison(page_mem(b, pfn), (size_t)nr * b->page_size);
+}
+
+/* ---- lists ---- */
+
+static void list_add(struct buddy *b, struct blist *l, uint64_t pfn)
+{
+	struct bpage *p = pg(b, pfn);
+
+	p->prev = NIL;
+	p->next = l->head;
+	if (l->head != NIL)
+		b->pages[l->head].prev = idx(b, pfn);
+	l->head = idx(b, pfn);
+	l->count++;
+}
+
+static void list_del(struct buddy *b, struct blist *l, uint64_t pfn)
+{
+	struct bpage *p = pg(b, pfn);
+
+	if (p->prev != NIL)
+		b->pages[p->prev].next = p->next;
+	else
+		l->head = p->next;
+	if (p->next != NIL)
+		b->pages[p->next].prev = p->prev;
+	l->count--;
+}
+
+/* Mark a block: its head gets head_state and order, the rest tail_state. */
+static void mark(struct buddy *b, uint64_t pfn, unsigned order, uint8_t head_state,
+		 uint8_t tail_state)
+{
+	struct bpage *p = pg(b, pfn);
+	uint64_t n = (uint64_t)1 << order;
+
+	p->state = head_state;
+	p->order = (uint8_t)order;
+	for (uint64_t i = 1; i < n; i++) {
+		p[i].state = tail_state;
+		p[i].refcount = 0;
+	}
+}
+
+/* ---- the buddy lists ---- */
+
+/*
+ * Put a block on its node's lists, merging with its buddy while the buddy
+ * is a free block of the same order on the same node and section (the
+ * kernel's __free_one_page). The block's pages must be off every list;
+ * marked says they already are BUDDY_FREE_TAIL with refcount 0.
+ */
+static void free_one(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
+{
+	unsigned nid = pg(b, pfn)->nid;
+
+	if (!marked) {
+		mark(b, pfn, order, BUDDY_FREE, BUDDY_FREE_TAIL);
+		pg(b, pfn)->refcount = 0;
+	}
+	mem_poison(b, pfn, (uint64_t)1 << order);
+	b->nr_free[nid] += (uint64_t)1 << order;
+	while (order < b->max_order) {
+		uint64_t size = (uint64_t)1 << order, bud = pfn ^ size;
+		struct bpage *bp;
+
+		if (bud < b->start || bud >= b->end || b->end - bud < size)
+			break;
+		bp = pg(b, bud);
+		if (bp->state != BUDDY_FREE || bp->order != order || bp->nid != nid ||
+		    section(b, bud) != section(b, pfn))
+			break;
+		list_del(b, free_list(b, nid, order), bud);
+		pg(b, bud > pfn ? bud : pfn)->state = BUDDY_FREE_TAIL;
+		pfn &= ~size;
+		order++;
+	}
+	pg(b, pfn)->state = BUDDY_FREE;
+	pg(b, pfn)->order = (uint8_t)order;
+	list_add(b, free_list(b, nid, order), pfn);
+}
+
+/*
+ * Take a block of 2^order pages off node nid's lists: the smallest free
+ * block that can hold it, split down (the kernel's expand). The caller marks
+ * the pages. False when the node has none.
+ */
+static bool take_block(struct buddy *b, unsigned nid, unsigned order, uint64_t *out)
+{
+	for (unsigned o = order; o <= b->max_order; o++) {
+		struct blist *l = free_list(b, nid, o);
+		uint64_t pfn;
+
+		if (!l->count)
+			continue;
+		pfn = b->start + l->head;
+		list_del(b, l, pfn);
+		while (o > order) {
+			uint64_t upper;
+
+			o--;
+			upper = pfn + ((uint64_t)1 << o);
+			pg(b, upper)->state = BUDDY_FREE;
+			pg(b, upper)->order = (uint8_t)o;
+			list_add(b, free_list(b, nid, o), upper);
+		}
+		b->nr_free[nid] -= (uint64_t)1 << order;
+		*out = pfn;
+		return true;
+	}
+	return false;
+}
+
+/* ---- per-CPU caches ---- */
+
+static bool pcp_enabled(const struct buddy *b, unsigned order)
+{
+	return b->pcp_high && order <= BUDDY_PCP_MAX_ORDER;
+}
+
+static void pcp_release(struct buddy *b, struct pcp *c, unsigned nid, uint64_t pages)
+{
+	for (int o = BUDDY_PCP_MAX_ORDER; o >= 0 && pages && c->count; o--) {
+		struct blist *l = &c->lists[o];
+
+		while (l->count && pages) {
+			uint64_t pfn = b->start + l->head, n = (uint64_t)1 << o;
+
+			list_del(b, l, pfn);
+			c->count -= n;
+			b->nr_cached[nid] -= n;
+			free_one(b, pfn, (unsigned)o, false);
+			pages = pages > n ? pages - n : 0;
+		}
+	}
+}
+
+static void pcp_drain_node(struct buddy *b, unsigned nid)
+{
+	for (unsigned cpu = 0; cpu < b->nr_cpus; cpu++) {
+		struct pcp *c = pcp_of(b, cpu, nid);
+
+		pcp_release(b, c, nid, c->count);
+	}
+}
+
+static void pcp_put(struct buddy *b, struct pcp *c, unsigned nid, uint64_t pfn,
+		    unsigned order)
+{
+	mark(b, pfn, order, BUDDY_PCP, BUDDY_PCP_TAIL);
+	pg(b, pfn)->refcount = 0;
+	mem_poison(b, pfn, (uint64_t)1 << order);
+	list_add(b, &c->lists[order], pfn);
+	c->count += (uint64_t)1 << order;
+	b->nr_cached[nid] += (uint64_t)1 << order;
+}
+
+/* A block from the current CPU's cache for node nid, refilled from the
+ * node's lists with a batch when empty (the kernel's rmqueue_pcplist). */
+static bool pcp_take(struct buddy *b, unsigned nid, unsigned order, uint64_t *out)
+{
+	struct pcp *c = pcp_of(b, b->cpu, nid);
+	struct blist *l = &c->lists[order];
+	uint64_t pfn;
+
+	if (!l->count) {
+		uint64_t want = b->pcp_batch >> order;
+
+		for (uint64_t i = 0; i < (want ? want : 1); i++) {
+			if (!take_block(b, nid, order, &pfn))
+				break;
+			pcp_put(b, c, nid, pfn, order);
+		}
+		if (!l->count)
+			return false;
+	}
+	pfn = b->start + l->head;
+	list_del(b, l, pfn);
+	c->count -= (uint64_t)1 << order;
+	b->nr_cached[nid] -= (uint64_t)1 << order;
+	*out = pfn;
+	return true;
+}
+
+/* Free a block whose pages are off every list: small blocks go to the
+ * current CPU's cache, which spills a batch to the lists past its high mark. */
+static void free_block(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
+{
+	unsigned nid = pg(b, pfn)->nid;
+	struct pcp *c;
+
+	if (!pcp_enabled(b, order)) {
+		free_one(b, pfn, order, marked);
+		return;
+	}
+	c = pcp_of(b, b->cpu, nid);
+	pcp_put(b, c, nid, pfn, order);
+	if (c->count > b->pcp_high)
+		pcp_release(b, c, nid, b->pcp_batch ? b->pcp_batch : 1);
+}
+
+/*
+ * Free [pfn, pfn + nr), pages of one node and one section that are off
+ * every list, as the largest aligned chunks; to_lists skips the caches,
+ * marked as for free_one.
+ */
+static void free_chunks(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_lists,
+			bool marked)
+{
+	while (nr) {
+		unsigned o = chunk_order(b, pfn, nr);
+
+		if (to_lists)
+			free_one(b, pfn, o, marked);
+		else
+			free_block(b, pfn, o, marked);
+		pfn += (uint64_t)1 << o;
+		nr -= (uint64_t)1 << o;
+	}
+}
+
+/* Free [pfn, pfn + nr) of existing pages, cut where the node or the
+ * section changes. */
+static void free_range(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_lists)
+{
+	while (nr) {
+		uint64_t n = 1;
+
+		while (n < nr && pg(b, pfn + n)->nid == pg(b, pfn)->nid &&
+		       section(b, pfn + n) == section(b, pfn))
+			n++;
+		free_chunks(b, pfn, n, to_lists, false);
+		pfn += n;
+		nr -= n;
+	}
+}
+
+/* ---- invariants ---- */
+
+static const char *check_list(const struct buddy *b, const struct blist *l, uint8_t state,
+			      unsigned nid, unsigned order, uint64_t *pages)
+{
+	uint32_t prev = NIL;
+	uint64_t n = 0, span = b->end - b->start;
+
+	for (uint32_t i = l->head; i != NIL; i = b->pages[i].next) {
+		const struct bpage *p;
+
+		if (i >= span || ++n > span)
+			return "list link out of the span or a cycle";
+		p = &b->pages[i];
+		if (p->prev != prev)
+			return "list prev link broken";
+		if (p->state != state || p->order != order || p->nid != nid)
+			return "listed block with the wrong state, order or node";
+		if ((b->start + i) & (((uint64_t)1 << order) - 1))
+			return "listed block not naturally aligned";
+		prev = i;
+	}
+	if (n != l->count)
+		return "list count differs from its length";
+	*pages += n << order;
+	return NULL;
+}
+
+/* The pages of a head's block: same node, one section, tails marked. */
+static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail_state)
+{
+	const struct bpage *p = pg(b, pfn);
+	uint64_t n = (uint64_t)1 << p->order;
+
+	if (p->order > b->max_order)
+		return "block order above max_order";
+	if (pfn & (n - 1))
+		return "block not naturally aligned";
+	if (b->end - pfn < n)
+		return "block runs past the span";
+	if (section(b, pfn) != section(b, pfn + n - 1))
+		return "block crosses a section";
+	for (uint64_t i = 1; i < n; i++) {
+		if (p[i].state != tail_state)
+			return "block tail page in the wrong state";
+		if (p[i].nid != p->nid)
+			return "block crosses a node";
+		if (p[i].refcount)
+			return "tail page with a refcount";
+	}
+	return NULL;
+}
+
+const char *buddy_check(const struct buddy *b)
+{
+	uint64_t listed = 0, heads = 0;
+	const char *e;
+
+	for (unsigned nid = 0; nid < b->nr_nodes; nid++) {
+		uint64_t pages = 0, cached = 0;
+
+		for (unsigned o = 0; o <= b->max_order; o++)
+			if ((e = check_list(b, free_list(b, nid, o), BUDDY_FREE, nid, o, &pages)))
+				return e;
+		if (pages != b->nr_free[nid])
+			return "free page counter differs from the lists";
+		for (unsigned cpu = 0; cpu < b->nr_cpus; cpu++) {
+			const struct pcp *c = pcp_of(b, cpu, nid);
+			uint64_t cp = 0;
+
+			for (unsigned o = 0; o <= BUDDY_PCP_MAX_ORDER; o++) {
+				if ((e = check_list(b, &c->lists[o], BUDDY_PCP, nid, o, &cp)))
+					return e;
+				listed += c->lists[o].count;
+			}
+			if (cp != c->count)
+				return "cache page count differs from its lists";
+			cached += cp;
+		}
+		if (cached != b->nr_cached[nid])
+			return "cached page counter differs from the caches";
+		for (unsigned o = 0; o <= b->max_order; o++)
+			listed += free_list(b, nid, o)->count;
+	}
+
+	for (uint64_t pfn = b->start; pfn < b->end;) {
+		const struct bpage *p = pg(b, pfn);
+		uint8_t tail;
+
+		switch (p->state) {
+		case BUDDY_HOLE:
+		case BUDDY_RESERVED:
+			if (p->refcount)
+				return "hole or reserved page with a refcount";
+			pfn++;
+			continue;
+		case BUDDY_FREE:
+			tail = BUDDY_FREE_TAIL;
+			heads++;
+			if (p->refcount)
+				return "free page with a refcount";
+			break;
+		case BUDDY_PCP:
+			tail = BUDDY_PCP_TAIL;
+			heads++;
+			if (p->refcount)
+				return "cached page with a refcount";
+			break;
+		case BUDDY_ALLOC:
+			tail = BUDDY_ALLOC_TAIL;
+			if (!p->refcount)
+				return "allocated block with refcount 0";
+			break;
+		default:
+			return "tail page outside any block";
+		}
+		if (p->nid >= b->nr_nodes)
+			return "page on a node that does not exist";
+		if ((e = check_block(b, pfn, tail)))
+			return e;
+		if (p->state == BUDDY_FREE && p->order < b->max_order) {
+			/* Canonical: a free block's buddy is never a free block it
+			 * should have merged with. */
+			uint64_t size = (uint64_t)1 << p->order, bud = pfn ^ size;
+
+			if (bud >= b->start && bud < b->end && b->end - bud >= size &&
+			    pg(b, bud)->state == BUDDY_FREE && pg(b, bud)->order == p->order &&
+			    pg(b, bud)->nid == p->nid && section(b, bud) == section(b, pfn))
+				return "free block not merged with its free buddy";
+		}
+		pfn += (uint64_t)1 << p->order;
+	}
+	if (heads != listed)
+		return "a free or cached block is on no list";
+	return NULL;
+}
+
+/* ---- lifetime ---- */
+
+void buddy_default_config(struct buddy_config *cfg, uint64_t start_pfn, uint64_t end_pfn)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->start_pfn = start_pfn;
+	cfg->end_pfn = end_pfn;
+	cfg->max_order = BUDDY_DEFAULT_MAX_ORDER;
+	cfg->section_shift = BUDDY_DEFAULT_SECTION_SHIFT;
+	cfg->nr_nodes = 1;
+	cfg->nr_cpus = 1;
+	cfg->pcp_high = 64;
+	cfg->pcp_batch = 16;
+}
+
+int buddy_create(struct buddy **out, const struct buddy_config *cfg)
+{
+	struct buddy *b;
+	uint64_t span;
+	size_t nfree, npcp;
+
+	if (!out || !cfg || cfg->end_pfn <= cfg->start_pfn)
+		return -MM_EINVAL;
+	span = cfg->end_pfn - cfg->start_pfn;
+	if (span >= NIL || cfg->max_order > BUDDY_MAX_ORDER_LIMIT ||
+	    cfg->section_shift > 63 || !cfg->nr_nodes || cfg->nr_nodes > BUDDY_MAX_NODES ||
+	    !cfg->nr_cpus || cfg->nr_cpus > BUDDY_MAX_CPUS ||
+	    (cfg->page_size && !mm_is_pow2(cfg->page_size)))
+		return -MM_EINVAL;
+	for (unsigned c = 0; cfg->cpu_node && c < cfg->nr_cpus; c++)
+		if (cfg->cpu_node[c] < 0 || cfg->cpu_node[c] >= (int)cfg->nr_nodes)
+			return -MM_EINVAL;
+	b = mm_meta_alloc(cfg->meta, sizeof(*b));
+	if (!b)
+		return -MM_ENOMEM;
+	b->meta = cfg->meta;
+	b->start = cfg->start_pfn;
+	b->end = cfg->end_pfn;
+	b->max_order = cfg->max_order;
+	b->section_shift = cfg->section_shift;
+	b->nr_nodes = cfg->nr_nodes;
+	b->nr_cpus = cfg->nr_cpus;
+	b->pcp_high = cfg->pcp_high;
+	b->pcp_batch = cfg->pcp_batch;
+	b->page_size = cfg->page_size;
+	for (unsigned c = 0; c < cfg->nr_cpus; c++)
+		b->cpu_node[c] = cfg->cpu_node ? cfg->cpu_node[c] : (int)(c % cfg->nr_nodes);
+	nfree = (size_t)cfg->nr_nodes * (cfg->max_order + 1);
+	npcp = (size_t)cfg->nr_cpus * cfg->nr_nodes;
+	b->pages = mm_meta_calloc(b->meta, (size_t)span, sizeof(*b->pages));
+	b->free = mm_meta_calloc(b->meta, nfree, sizeof(*b->free));
+	b->pcp = mm_meta_calloc(b->meta, npcp, sizeof(*b->pcp));
+	if (cfg->page_size) {
+		size_t bytes;
+
+		if (__builtin_mul_overflow((size_t)span, cfg->page_size, &bytes))
+			bytes = SIZE_MAX;
+		b->mem = bytes == SIZE_MAX ? NULL : mm_meta_array(b->meta, bytes, 1);
+	}
+	if (!b->pages || !b->free || !b->pcp || (cfg->page_size && !b->mem)) {
+		buddy_destroy(b);
+		return -MM_ENOMEM;
+	}
+	for (size_t i = 0; i < nfree; i++)
+		b->free[i].head = NIL;
+	for (size_t i = 0; i < npcp; i++)
+		for (unsigned o = 0; o <= BUDDY_PCP_MAX_ORDER; o++)
+			b->pcp[i].lists[o].head = NIL;
+	/* Nothing is allocated yet: the whole backing is off limits. */
+	mem_poison(b, b->start, span);
+	*out = b;
+	return 0;
+}
+
+void buddy_destroy(struct buddy *b)
+{
+	uint64_t span;
+
+	if (!b)
+		return;
+	span = b->end - b->start;
+	if (b->mem) {
+		mm_unpoison(b->mem, (size_t)span * b->page_size);
+		mm_meta_free(b->meta, b->mem, (size_t)span * b->page_size);
+	}
+	mm_meta_free(b->meta, b->pages, (size_t)span * sizeof(*b->pages));
+	mm_meta_free(b->meta, b->free, (size_t)b->nr_nodes * (b->max_order + 1) * sizeof(*b->free));
+	mm_meta_free(b->meta, b->pcp, (size_t)b->nr_cpus * b->nr_nodes * sizeof(*b->pcp));
+	mm_meta_free(b->meta, b, sizeof(*b));
+}
+
+/* ---- boot ---- */
+
+int buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t nr, int nid)
+{
+	if (!range_ok(pfn, nr) || nid < 0 || nid >= (int)b->nr_nodes)
+		return -MM_EINVAL;
+	if (pfn < b->start || pfn >= b->end || nr > b->end - pfn)
+		return -MM_ENOENT;
+	for (uint64_t p = pfn; p < pfn + nr; p++)
+		if (pg(b, p)->state != BUDDY_HOLE)
+			return -MM_EEXIST;
+	for (uint64_t p = pfn; p < pfn + nr; p++) {
+		pg(b, p)->state = BUDDY_RESERVED;
+		pg(b, p)->nid = (uint8_t)nid;
+	}
+	return 0;
+}
+
+int buddy_free_boot_range(struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	if (!range_ok(pfn, nr))
+		return -MM_EINVAL;
+	if (!range_exists(b, pfn, nr))
+		return -MM_ENOENT;
+	for (uint64_t p = pfn; p < pfn + nr; p++)
+		if (pg(b, p)->state != BUDDY_RESERVED)
+			return -MM_EINVAL;
+	free_range(b, pfn, nr, true);
+	return 0;
+}
+
+/* ---- the current CPU ---- */
+
+int buddy_set_cpu(struct buddy *b, unsigned cpu)
+{
+	if (cpu >= b->nr_cpus)
+		return -MM_EINVAL;
+	b->cpu = cpu;
+	return 0;
+}
+
+unsigned buddy_cpu(const struct buddy *b)
+{
+	return b->cpu;
+}
+
+int buddy_cpu_node(const struct buddy *b, unsigned cpu)
+{
+	return cpu < b->nr_cpus ? b->cpu_node[cpu] : NUMA_NO_NODE;
+}
+
+/* ---- allocation ---- */
+
+/* A block of 2^order pages from node nid: its cache or lists, and when
+ * those have nothing, the node's caches drained into the lists first, so
+ * that a node is passed over only when it truly has no such block. */
+static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint64_t *pfn)
+{
+	if (pcp_enabled(b, order) ? pcp_take(b, nid, order, pfn)
+				  : take_block(b, nid, order, pfn))
+		return true;
+	if (!b->nr_cached[nid])
+		return false;
+	pcp_drain_node(b, nid);
+	return take_block(b, nid, order, pfn);
+}
+
+int buddy_alloc_pages(struct buddy *b, unsigned order, int nid, uint64_t *out)
+{
+	uint64_t pfn;
+
+	if (order > b->max_order || !nid_ok(b, nid) || !out)
+		return -MM_EINVAL;
+	if (nid == NUMA_NO_NODE)
+		nid = b->cpu_node[b->cpu];
+	/* Nodes by distance from nid, the lower first on a tie. */
+	for (int d = 0; d < (int)b->nr_nodes; d++) {
+		int cand[2] = { nid - d, nid + d };
+
+		for (int k = 0; k < (d ? 2 : 1); k++) {
+			if (cand[k] < 0 || cand[k] >= (int)b->nr_nodes)
+				continue;
+			if (alloc_from_node(b, (unsigned)cand[k], order, &pfn)) {
+				mark(b, pfn, order, BUDDY_ALLOC, BUDDY_ALLOC_TAIL);
+				pg(b, pfn)->refcount = 1;
+				mem_unpoison(b, pfn, (uint64_t)1 << order);
+				*out = pfn;
+				return 0;
+			}
+		}
+	}
+	return -MM_ENOMEM;
+}
+
+/* The allocated head at pfn: -MM_ENOENT when the page does not exist,
+ * -MM_EINVAL when it is not an allocated head (of order, unless any). */
+static int alloc_head(const struct buddy *b, uint64_t pfn, int order)
+{
+	const struct bpage *p;
+
+	if (!in_span(b, pfn) || pg(b, pfn)->state == BUDDY_HOLE)
+		return -MM_ENOENT;
+	p = pg(b, pfn);
+	if (p->state != BUDDY_ALLOC || (order >= 0 && p->order != (unsigned)order))
+		return -MM_EINVAL;
+	return 0;
+}
+
+static void put_ref(struct buddy *b, uint64_t pfn)
+{
+	struct bpage *p = pg(b, pfn);
+
+	if (--p->refcount == 0)
+		free_block(b, pfn, p->order, false);
+}
+
+int buddy_free_pages(struct buddy *b, uint64_t pfn, unsigned order)
+{
+	int err;
+
+	if (order > b->max_order)
+		return -MM_EINVAL;
+	err = alloc_head(b, pfn, (int)order);
+	if (err)
+		return err;
+	put_ref(b, pfn);
+	return 0;
+}
+
+int buddy_get_page(struct buddy *b, uint64_t pfn)
+{
+	int err = alloc_head(b, pfn, -1);
+
+	if (err)
+		return err;
+	if (pg(b, pfn)->refcount == UINT32_MAX)
+		return -MM_ERANGE;
+	pg(b, pfn)->refcount++;
+	return 0;
+}
+
+int buddy_put_page(struct buddy *b, uint64_t pfn)
+{
+	int err = alloc_head(b, pfn, -1);
+
+	if (err)
+		return err;
+	put_ref(b, pfn);
+	return 0;
+}
+
+int buddy_split_page(struct buddy *b, uint64_t pfn, unsigned order)
+{
+	struct bpage *p;
+	int err;
+
+	if (order > b->max_order)
+		return -MM_EINVAL;
+	err = alloc_head(b, pfn, (int)order);
+	if (err)
+		return err;
+	p = pg(b, pfn);
+	p->order = 0;
+	for (uint64_t i = 1; i < ((uint64_t)1 << order); i++) {
+		p[i].state = BUDDY_ALLOC;
+		p[i].order = 0;
+		p[i].refcount = 1;
+	}
+	return 0;
+}
+
+int buddy_free_contig_range(struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	uint64_t smask = ((uint64_t)1 << b->section_shift) - 1, run = 0, i;
+	struct bpage *p;
+	bool bad = false;
+
+	if (!range_ok(pfn, nr))
+		return -MM_EINVAL;
+	if (pfn < b->start || pfn >= b->end || nr > b->end - pfn)
+		return -MM_ENOENT;
+	/* The whole range is checked before anything is freed: a hole is
+	 * -ENOENT wherever it is, else any page that is not an allocated
+	 * order-0 page is -EINVAL. */
+	p = pg(b, pfn);
+	for (i = 0; i < nr; i++)
+		bad |= (p[i].state != BUDDY_ALLOC) | (p[i].order != 0);
+	if (bad) /* the rare path: which error comes first */
+		return range_exists(b, pfn, nr) ? -MM_EINVAL : -MM_ENOENT;
+	/*
+	 * One pass: drop each page's reference; a page whose count reached
+	 * zero joins the current run, already marked as the tail of a free
+	 * block, so that freeing the run's chunks need not touch its pages
+	 * again. A run ends at a page still referenced and before a new
+	 * section or node.
+	 */
+	for (i = 0; i < nr; i++) {
+		struct bpage *pp = &p[i];
+
+		if (--pp->refcount) {
+			if (run)
+				free_chunks(b, pfn + i - run, run, false, true);
+			run = 0;
+			continue;
+		}
+		if (run && (!((pfn + i) & smask) || pp->nid != pp[-1].nid)) {
+			free_chunks(b, pfn + i - run, run, false, true);
+			run = 0;
+		}
+		pp->state = BUDDY_FREE_TAIL;
+		run++;
+	}
+	if (run)
+		free_chunks(b, pfn + nr - run, run, false, true);
+	return 0;
+}
+
+/* The head of the free (listed) block holding pfn. */
+static uint64_t free_head(const struct buddy *b, uint64_t pfn)
+{
+	for (unsigned k = 0; k <= b->max_order; k++) {
+		uint64_t h = pfn & ~(((uint64_t)1 << k) - 1);
+
+		if (h < b->start)
+			break;
+		if (pg(b, h)->state == BUDDY_FREE && pg(b, h)->order >= k)
+			return h;
+	}
+	return pfn; /* not reached for a free page */
+}
+
+/* Take [start, end), all free and on the lists, as order-0 pages. */
+static void take_range(struct buddy *b, uint64_t start, uint64_t end)
+{
+	for (uint64_t pfn = start; pfn < end;) {
+		uint64_t h = free_head(b, pfn), n;
+		unsigned nid = pg(b, h)->nid, order = pg(b, h)->order;
+		uint64_t be, lo, hi;
+
+		n = (uint64_t)1 << order;
+		be = h + n;
+		list_del(b, free_list(b, nid, order), h);
+		b->nr_free[nid] -= n;
+		lo = mm_max(h, start);
+		hi = mm_min(be, end);
+		for (uint64_t p = lo; p < hi; p++) {
+			pg(b, p)->state = BUDDY_ALLOC;
+			pg(b, p)->order = 0;
+			pg(b, p)->refcount = 1;
+		}
+		mem_unpoison(b, lo, hi - lo);
+		/* What the range does not cover goes back, as canonical pieces. */
+		if (h < lo)
+			free_chunks(b, h, lo - h, true, false);
+		if (hi < be)
+			free_chunks(b, hi, be - hi, true, false);
+		pfn = hi;
+	}
+}
+
+static bool range_free(const struct buddy *b, uint64_t start, uint64_t end)
+{
+	for (uint64_t p = start; p < end; p++)
+		if (!is_free_state(pg(b, p)->state))
+			return false;
+	return true;
+}
+
+int buddy_alloc_contig_range(struct buddy *b, uint64_t start, uint64_t end)
+{
+	if (start >= end)
+		return -MM_EINVAL;
+	if (!range_exists(b, start, end - start))
+		return -MM_ENOENT;
+	if (!range_free(b, start, end))
+		return -MM_EBUSY;
+	buddy_drain_all(b);
+	take_range(b, start, end);
+	return 0;
+}
+
+/* [p, p + nr) wholly free, on node nid (or, nid < 0, on any one node). */
+static bool contig_fits(const struct buddy *b, uint64_t p, uint64_t nr, int nid)
+{
+	int node = nid >= 0 ? nid : pg(b, p)->nid;
+
+	for (uint64_t i = p; i < p + nr; i++)
+		if (!is_free_state(pg(b, i)->state) || pg(b, i)->nid != node)
+			return false;
+	return true;
+}
+
+int buddy_alloc_contig_pages(struct buddy *b, uint64_t nr, int nid, uint64_t *out)
+{
+	uint64_t align, first;
+
+	if (!nr || !nid_ok(b, nid) || !out)
+		return -MM_EINVAL;
+	if (nid == NUMA_NO_NODE)
+		nid = b->cpu_node[b->cpu];
+	if (nr > b->end - b->start || nr > ((uint64_t)1 << 63))
+		return -MM_ENOMEM;
+	align = mm_is_pow2(nr) ? nr : (uint64_t)1 << (floor_log2(nr) + 1);
+	if (!mm_round_up(b->start, align, &first))
+		return -MM_ENOMEM;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t p = first; p < b->end && b->end - p >= nr; p += align)
+			if (contig_fits(b, p, nr, pass ? -1 : nid)) {
+				buddy_drain_all(b);
+				take_range(b, p, p + nr);
+				*out = p;
+				return 0;
+			}
+	return -MM_ENOMEM;
+}
+
+int buddy_drain(struct buddy *b, unsigned cpu)
+{
+	if (cpu >= b->nr_cpus)
+		return -MM_EINVAL;
+	for (unsigned nid = 0; nid < b->nr_nodes; nid++) {
+		struct pcp *c = pcp_of(b, cpu, nid);
+
+		pcp_release(b, c, nid, c->count);
+	}
+	return 0;
+}
+
+void buddy_drain_all(struct buddy *b)
+{
+	for (unsigned cpu = 0; cpu < b->nr_cpus; cpu++)
+		buddy_drain(b, cpu);
+}
+
+/* ---- queries ---- */
+
+int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info)
+{
+	const struct bpage *p;
+
+	if (!in_span(b, pfn))
+		return -MM_ENOENT;
+	p = pg(b, pfn);
+	info->state = (enum buddy_page_state)p->state;
+	info->order = p->order;
+	info->refcount = p->refcount;
+	info->nid = p->state == BUDDY_HOLE ? NUMA_NO_NODE : p->nid;
+	return 0;
+}
+
+uint64_t buddy_nr_free(const struct buddy *b, int nid)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < b->nr_nodes; i++)
+		if (nid < 0 || (unsigned)nid == i)
+			n += b->nr_free[i] + b->nr_cached[i];
+	return n;
+}
+
+uint64_t buddy_nr_free_blocks(const struct buddy *b, int nid, unsigned order)
+{
+	if (nid < 0 || nid >= (int)b->nr_nodes || order > b->max_order)
+		return 0;
+	return free_list(b, (unsigned)nid, order)->count;
+}
+
+uint64_t buddy_nr_cached(const struct buddy *b, unsigned cpu)
+{
+	uint64_t n = 0;
+
+	for (unsigned nid = 0; cpu < b->nr_cpus && nid < b->nr_nodes; nid++)
+		n += pcp_of(b, cpu, nid)->count;
+	return n;
+}
+
+unsigned buddy_max_order(const struct buddy *b)
+{
+	return b->max_order;
+}
+
+unsigned buddy_section_shift(const struct buddy *b)
+{
+	return b->section_shift;
+}
+
+uint64_t buddy_start_pfn(const struct buddy *b)
+{
+	return b->start;
+}
+
+uint64_t buddy_end_pfn(const struct buddy *b)
+{
+	return b->end;
+}
+
+void *buddy_page_ptr(const struct buddy *b, uint64_t pfn)
+{
+	if (!b->mem || !in_span(b, pfn))
+		return NULL;
+	return page_mem(b, pfn);
+}
