@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine.c - boot the stack from a memory map (see machine.h).
+ */
+#include "machine.h"
+
+struct mm_machine {
+	struct memblock *mb;
+	struct buddy *buddy;
+	uint64_t page_size;
+	struct mm_meta *meta;
+};
+
+void mm_machine_default_config(struct mm_machine_config *cfg)
+{
+	*cfg = (struct mm_machine_config){ 0 };
+	cfg->page_size = 4096;
+	cfg->nr_cpus = 1;
+	cfg->max_order = BUDDY_DEFAULT_MAX_ORDER;
+	cfg->section_shift = BUDDY_DEFAULT_SECTION_SHIFT;
+	cfg->pcp_high = 64;
+	cfg->pcp_batch = 16;
+}
+
+/* The whole pages of [base, end): [*first, *last) in pfns; false if none. */
+static bool whole_pages(uint64_t base, uint64_t end, uint64_t page, uint64_t *first,
+			uint64_t *last)
+{
+	uint64_t b;
+
+	if (!mm_round_up(base, page, &b))
+		return false;
+	*first = b / page;
+	*last = mm_round_down(end, page) / page;
+	return *first < *last;
+}
+
+static int boot_memblock(struct mm_machine *m, const struct mm_machine_config *cfg)
+{
+	struct memblock_config mc = { 128, 128, cfg->meta };
+	int err = memblock_create(&m->mb, &mc);
+
+	for (size_t i = 0; !err && i < cfg->nr_memory; i++) {
+		const struct mm_range *r = &cfg->memory[i];
+
+		if (r->nid < 0 || r->nid >= BUDDY_MAX_NODES)
+			return -MM_EINVAL;
+		err = memblock_add_node(m->mb, r->base, r->size, r->nid, MEMBLOCK_NONE);
+	}
+	for (size_t i = 0; !err && i < cfg->nr_reserved; i++)
+		err = memblock_reserve(m->mb, cfg->reserved[i].base, cfg->reserved[i].size);
+	return err;
+}
+
+static int boot_buddy(struct mm_machine *m, const struct mm_machine_config *cfg)
+{
+	uint64_t page = m->page_size, first, last, it = 0, s, e;
+	struct buddy_config bc;
+	unsigned nodes = 1;
+	int nid, err;
+
+	if (!memblock_region_count(m->mb, MEMBLOCK_MEMORY) ||
+	    !whole_pages(mm_round_down(memblock_start_of_DRAM(m->mb), page),
+			 memblock_end_of_DRAM(m->mb), page, &first, &last))
+		return -MM_EINVAL;
+	/* A partial last page still belongs to the span, as a hole. */
+	if (memblock_end_of_DRAM(m->mb) % page)
+		last++;
+	for (size_t i = 0; i < memblock_region_count(m->mb, MEMBLOCK_MEMORY); i++) {
+		nid = memblock_region(m->mb, MEMBLOCK_MEMORY, i)->nid;
+		if (nid >= (int)nodes)
+			nodes = (unsigned)nid + 1;
+	}
+	buddy_default_config(&bc, first, last);
+	bc.max_order = cfg->max_order;
+	bc.section_shift = cfg->section_shift ? cfg->section_shift : BUDDY_DEFAULT_SECTION_SHIFT;
+	bc.nr_nodes = nodes;
+	bc.nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
+	bc.pcp_high = cfg->pcp_high;
+	bc.pcp_batch = cfg->pcp_batch;
+	bc.page_size = cfg->backing ? page : 0;
+	bc.meta = cfg->meta;
+	err = buddy_create(&m->buddy, &bc);
+	for (size_t i = 0; !err && i < memblock_region_count(m->mb, MEMBLOCK_MEMORY); i++) {
+		const struct memblock_region *r = memblock_region(m->mb, MEMBLOCK_MEMORY, i);
+
+		if (whole_pages(r->base, r->base + r->size, page, &s, &e))
+			err = buddy_add_memory(m->buddy, s, e - s, r->nid < 0 ? 0 : r->nid);
+	}
+	while (!err && memblock_next_free_range(m->mb, NUMA_NO_NODE, &it, &s, &e, &nid))
+		if (whole_pages(s, e, page, &first, &last))
+			err = buddy_free_boot_range(m->buddy, first, last - first);
+	return err;
+}
+
+int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
+{
+	struct mm_machine *m;
+	int err;
+
+	if (!out || !cfg || (cfg->page_size && !mm_is_pow2(cfg->page_size)))
+		return -MM_EINVAL;
+	m = mm_meta_alloc(cfg->meta, sizeof(*m));
+	if (!m)
+		return -MM_ENOMEM;
+	m->meta = cfg->meta;
+	m->page_size = cfg->page_size ? cfg->page_size : 4096;
+	err = boot_memblock(m, cfg);
+	if (!err)
+		err = boot_buddy(m, cfg);
+	if (err) {
+		mm_machine_destroy(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+void mm_machine_destroy(struct mm_machine *m)
+{
+	if (!m)
+		return;
+	buddy_destroy(m->buddy);
+	memblock_destroy(m->mb);
+	mm_meta_free(m->meta, m, sizeof(*m));
+}
+
+struct memblock *mm_machine_memblock(const struct mm_machine *m)
+{
+	return m->mb;
+}
+
+struct buddy *mm_machine_buddy(const struct mm_machine *m)
+{
+	return m->buddy;
+}
+
+uint64_t mm_machine_page_size(const struct mm_machine *m)
+{
+	return m->page_size;
+}
+
+const char *mm_machine_check(const struct mm_machine *m)
+{
+	const char *e = memblock_check(m->mb);
+
+	return e ? e : buddy_check(m->buddy);
+}

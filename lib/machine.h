@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine.h - a whole simulated machine: the stack booted from a memory map.
+ *
+ * Boot runs as the kernel's does: memblock learns the memory ranges (with
+ * their nodes) and the reserved ones; buddy is created over the pfn span,
+ * every whole page of a memory region exists on that region's node, and
+ * every whole page of memblock's free ranges (memory that is neither
+ * reserved nor NOMAP) is freed into buddy. Pages outside memory are holes.
+ */
+#ifndef MMSTACK_MACHINE_H
+#define MMSTACK_MACHINE_H
+
+#include "buddy.h"
+#include "memblock.h"
+
+struct mm_range {
+	uint64_t base, size;
+	int nid; /* memory ranges; ignored for reserved ones */
+};
+
+struct mm_machine_config {
+	const struct mm_range *memory;
+	size_t nr_memory;
+	const struct mm_range *reserved;
+	size_t nr_reserved;
+	uint64_t page_size;     /* a power of two; 0: 4096 */
+	unsigned nr_cpus;       /* 0: 1 */
+	unsigned max_order;     /* MAX_PAGE_ORDER; 0 means 0 */
+	unsigned section_shift; /* 0: BUDDY_DEFAULT_SECTION_SHIFT */
+	unsigned pcp_high, pcp_batch;
+	bool backing;           /* pages are host memory (page_size bytes each) */
+	struct mm_meta *meta;
+};
+
+struct mm_machine;
+
+/* A config with the defaults (4 KiB pages, MAX_PAGE_ORDER 10, caches on). */
+void mm_machine_default_config(struct mm_machine_config *cfg);
+/* 0, -MM_EINVAL for a map memblock or buddy refuses (no memory, a nid out
+ * of range, a span too large), -MM_ENOMEM; nothing is left behind on error. */
+int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg);
+void mm_machine_destroy(struct mm_machine *m);
+
+struct memblock *mm_machine_memblock(const struct mm_machine *m);
+struct buddy *mm_machine_buddy(const struct mm_machine *m);
+uint64_t mm_machine_page_size(const struct mm_machine *m);
+
+/* Every layer's check; NULL when all hold. */
+const char *mm_machine_check(const struct mm_machine *m);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of buddy's API edges the fuzz target does not reach: creation
+ * and its failures, queries outside the span, and the sanitizer poisoning
+ * of backing memory. Scenarios live in the traces under regress/buddy.
+ */
+#include <string.h>
+
+#include "buddy.h"
+#include "check.h"
+
+static void test_create(void)
+{
+	struct buddy_config c;
+	struct buddy *b;
+	struct mm_meta m;
+	int bad_node[2] = { 0, 5 };
+
+	buddy_default_config(&c, 10, 10);
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL); /* empty span */
+	buddy_default_config(&c, 0, 1ull << 32);
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL); /* span too large */
+	buddy_default_config(&c, 0, 64);
+	c.max_order = BUDDY_MAX_ORDER_LIMIT + 1;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.nr_nodes = 0;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.nr_cpus = BUDDY_MAX_CPUS + 1;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.page_size = 100;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.nr_cpus = 2;
+	c.cpu_node = bad_node;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	CHECK_EQ(buddy_create(NULL, &c), -MM_EINVAL);
+
+	/* Every creation allocation can fail, and nothing leaks. */
+	mm_meta_init(&m);
+	buddy_default_config(&c, 0, 64);
+	c.page_size = 64;
+	c.meta = &m;
+	for (uint64_t k = 1; k <= 5; k++) {
+		mm_meta_fail_at(&m, k, false);
+		CHECK_EQ(buddy_create(&b, &c), -MM_ENOMEM);
+		CHECK_EQ(m.live, 0);
+	}
+	mm_meta_fail_at(&m, 6, false);
+	CHECK_EQ(buddy_create(&b, &c), 0);
+	CHECK(buddy_check(b) == NULL);
+	buddy_destroy(b);
+	CHECK_EQ(m.live, 0);
+	buddy_destroy(NULL);
+}
+
+static void test_queries(void)
+{
+	struct buddy_config c;
+	struct buddy *b;
+	struct buddy_page_info info;
+
+	buddy_default_config(&c, 100, 164);
+	CHECK_EQ(buddy_create(&b, &c), 0);
+	CHECK_EQ(buddy_page(b, 99, &info), -MM_ENOENT);
+	CHECK_EQ(buddy_page(b, 164, &info), -MM_ENOENT);
+	CHECK_EQ(buddy_page(b, 100, &info), 0);
+	CHECK_EQ(info.state, BUDDY_HOLE);
+	CHECK_EQ(buddy_start_pfn(b), 100);
+	CHECK_EQ(buddy_end_pfn(b), 164);
+	CHECK_EQ(buddy_max_order(b), BUDDY_DEFAULT_MAX_ORDER);
+	CHECK_EQ(buddy_section_shift(b), BUDDY_DEFAULT_SECTION_SHIFT);
+	CHECK_EQ(buddy_cpu_node(b, 0), 0);
+	CHECK_EQ(buddy_cpu_node(b, 7), NUMA_NO_NODE);
+	CHECK_EQ(buddy_nr_free_blocks(b, 3, 0), 0);
+	CHECK_EQ(buddy_nr_free_blocks(b, 0, 99), 0);
+	CHECK_EQ(buddy_nr_cached(b, 9), 0);
+	CHECK(buddy_page_ptr(b, 100) == NULL); /* no backing memory */
+	CHECK_EQ(buddy_add_memory(b, 100, 64, 0), 0);
+	CHECK_EQ(buddy_free_boot_range(b, 100, 64), 0);
+	/* 100..164: blocks at 100 (order 2), 104 (3), 112 (4), 128 (5), 160 (2). */
+	CHECK_EQ(buddy_nr_free_blocks(b, 0, 5), 1);
+	CHECK_EQ(buddy_nr_free_blocks(b, 0, 4), 1);
+	CHECK_EQ(buddy_nr_free_blocks(b, 0, 2), 2);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 64);
+	CHECK(buddy_check(b) == NULL);
+	buddy_destroy(b);
+}
+
+/* Backing memory: an allocated page is host memory the client may use;
+ * under ASan a free page is poisoned. */
+static void test_backing(void)
+{
+	struct buddy_config c;
+	struct buddy *b;
+	uint64_t pfn;
+	unsigned char *p;
+
+	buddy_default_config(&c, 0, 16);
+	c.page_size = 256;
+	c.pcp_high = 0;
+	CHECK_EQ(buddy_create(&b, &c), 0);
+	CHECK_EQ(buddy_add_memory(b, 0, 16, 0), 0);
+	CHECK_EQ(buddy_free_boot_range(b, 0, 16), 0);
+	CHECK_EQ(buddy_alloc_pages(b, 1, NUMA_NO_NODE, &pfn), 0);
+	p = buddy_page_ptr(b, pfn);
+	CHECK(p != NULL);
+	memset(p, 0xab, 2 * 256); /* both pages are ours */
+	CHECK(p[511] == 0xab);
+	CHECK(buddy_page_ptr(b, 16) == NULL);
+#ifdef MM_ASAN
+	CHECK(!__asan_address_is_poisoned(p));
+	CHECK(!__asan_address_is_poisoned(p + 511));
+#endif
+	CHECK_EQ(buddy_free_pages(b, pfn, 1), 0);
+#ifdef MM_ASAN
+	CHECK(__asan_address_is_poisoned(p));
+	CHECK(__asan_address_is_poisoned(p + 511));
+#endif
+	buddy_destroy(b);
+}
+
+int main(void)
+{
+	test_create();
+	test_queries();
+	test_backing();
+	return check_summary("test_buddy");
+}
