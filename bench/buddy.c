@@ -38,16 +38,12 @@
  *   --quick   about a tenth of the work (a smoke test for the test suite)
  *   --reps N  repetitions per workload (default 5); the median is reported
  */
+#include "bench.h"
 #include "buddy.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define MAX_REPS 99
-#define DEFAULT_REPS 5
 
 /* Away from pfn 0, aligned to a section and to the largest block. */
 #define SPAN_START 0x80000ull
@@ -67,52 +63,7 @@
 enum way { PER_PAGE = 0, CHUNKED = 1 };
 static const char *const way_name[2] = { "per-page put_page", "free_contig_range" };
 
-/* ---- utilities ---- */
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("bench_buddy: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* splitmix64: a fixed seed per batch makes both ways, and every repetition,
- * see exactly the same runs. */
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rng_range(uint64_t *s, uint64_t lo, uint64_t hi)
-{
-	return lo + rng_next(s) % (hi - lo + 1);
-}
+const char bench_prog[] = "bench_buddy";
 
 /* ---- the instance ---- */
 
@@ -139,11 +90,11 @@ static struct buddy *instance_create(void)
 	int err;
 
 	if ((err = buddy_create(&b, &cfg)))
-		die("buddy_create: %s", mm_strerror(err));
+		bench_die("buddy_create: %s", mm_strerror(err));
 	if ((err = buddy_add_memory(b, SPAN_START, SPAN_PAGES, 0)))
-		die("buddy_add_memory: %s", mm_strerror(err));
+		bench_die("buddy_add_memory: %s", mm_strerror(err));
 	if ((err = buddy_free_boot_range(b, SPAN_START, SPAN_PAGES)))
-		die("buddy_free_boot_range: %s", mm_strerror(err));
+		bench_die("buddy_free_boot_range: %s", mm_strerror(err));
 	return b;
 }
 
@@ -156,12 +107,12 @@ static void settle(struct buddy *b, const char *workload, enum way w)
 	buddy_drain_all(b);
 	nfree = buddy_nr_free(b, NUMA_NO_NODE);
 	if (nfree != SPAN_PAGES)
-		die("%s, %s: %llu pages free at the end, expected the whole span (%llu)",
-		    workload, way_name[w], (unsigned long long)nfree,
-		    (unsigned long long)SPAN_PAGES);
+		bench_die("%s, %s: %llu pages free at the end, expected the whole span (%llu)",
+			  workload, way_name[w], (unsigned long long)nfree,
+			  (unsigned long long)SPAN_PAGES);
 	broken = buddy_check(b);
 	if (broken)
-		die("%s, %s: buddy_check: %s", workload, way_name[w], broken);
+		bench_die("%s, %s: buddy_check: %s", workload, way_name[w], broken);
 }
 
 /* Both ways must end with the same free lists. */
@@ -172,9 +123,9 @@ static void compare(struct buddy *const b[2], const char *workload)
 		uint64_t n1 = buddy_nr_free_blocks(b[CHUNKED], 0, o);
 
 		if (n0 != n1)
-			die("%s: order-%u free blocks: %s %llu, %s %llu", workload, o,
-			    way_name[PER_PAGE], (unsigned long long)n0, way_name[CHUNKED],
-			    (unsigned long long)n1);
+			bench_die("%s: order-%u free blocks: %s %llu, %s %llu", workload, o,
+				  way_name[PER_PAGE], (unsigned long long)n0, way_name[CHUNKED],
+				  (unsigned long long)n1);
 	}
 }
 
@@ -185,8 +136,8 @@ static void free_run(struct buddy *b, enum way w, uint64_t pfn, uint64_t nr)
 
 	if (w == CHUNKED) {
 		if ((err = buddy_free_contig_range(b, pfn, nr)))
-			die("free_contig_range(%#llx, %llu): %s", (unsigned long long)pfn,
-			    (unsigned long long)nr, mm_strerror(err));
+			bench_die("free_contig_range(%#llx, %llu): %s", (unsigned long long)pfn,
+				  (unsigned long long)nr, mm_strerror(err));
 		return;
 	}
 	/* The kernel's old free_contig_range: one put per page, each page that
@@ -194,8 +145,8 @@ static void free_run(struct buddy *b, enum way w, uint64_t pfn, uint64_t nr)
 	 * never taken, next to a call; it does not weigh on the ratio. */
 	for (uint64_t i = 0; i < nr; i++)
 		if ((err = buddy_put_page(b, pfn + i)))
-			die("put_page(%#llx): %s", (unsigned long long)(pfn + i),
-			    mm_strerror(err));
+			bench_die("put_page(%#llx): %s", (unsigned long long)(pfn + i),
+				  mm_strerror(err));
 }
 
 /* ---- results ---- */
@@ -209,28 +160,15 @@ struct sample {
 	uint64_t refs;      /* pages with an extra reference */
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Median over the repetitions of ns[way] (or iter_ns) / units, times scale. */
 static double median_per_unit(const struct sample *s, int reps, enum way w, bool iter,
 			      double scale)
 {
-	double v[MAX_REPS];
+	double v[BENCH_MAX_REPS];
 
 	for (int i = 0; i < reps; i++)
 		v[i] = (double)(iter ? s[i].iter_ns[w] : s[i].ns[w]) / (double)s[i].units * scale;
-	return median(v, reps);
+	return bench_median(v, reps);
 }
 
 /* The work is deterministic; a repetition that did something else is a bug. */
@@ -240,8 +178,8 @@ static void same_work(const struct sample *s, int reps, const char *workload)
 		if (s[i].units != s[0].units || s[i].runs != s[0].runs ||
 		    s[i].refs != s[0].refs || s[i].cached[0] != s[0].cached[0] ||
 		    s[i].cached[1] != s[0].cached[1])
-			die("%s: repetition %d did different work from repetition 0", workload,
-			    i);
+			bench_die("%s: repetition %d did different work from repetition 0",
+				  workload, i);
 }
 
 static void print_row(const char *name, const char *unit, double base, double chunk,
@@ -275,20 +213,20 @@ static void seed_block(struct buddy *b, enum way w, uint64_t iters, struct sampl
 
 	/* Timestamps are chained: the one after a free ends the iteration,
 	 * so the whole iterations add up to the loop's time. */
-	t_start = t_prev = now_ns();
+	t_start = t_prev = bench_now_ns();
 	for (uint64_t i = 0; i < iters; i++) {
 		uint64_t pfn, t_split;
 		int err = buddy_alloc_pages(b, SEED_ORDER, NUMA_NO_NODE, &pfn);
 
 		if (err)
-			die("seed, %s: alloc_pages(%d): %s", way_name[w], SEED_ORDER,
-			    mm_strerror(err));
+			bench_die("seed, %s: alloc_pages(%d): %s", way_name[w], SEED_ORDER,
+				  mm_strerror(err));
 		if ((err = buddy_split_page(b, pfn, SEED_ORDER)))
-			die("seed, %s: split_page(%#llx, %d): %s", way_name[w],
-			    (unsigned long long)pfn, SEED_ORDER, mm_strerror(err));
-		t_split = now_ns();
+			bench_die("seed, %s: split_page(%#llx, %d): %s", way_name[w],
+				  (unsigned long long)pfn, SEED_ORDER, mm_strerror(err));
+		t_split = bench_now_ns();
 		free_run(b, w, pfn, SEED_PAGES);
-		t_prev = now_ns();
+		t_prev = bench_now_ns();
 		free_ns += t_prev - t_split;
 	}
 	s->ns[w] += free_ns;
@@ -338,17 +276,19 @@ struct batch {
  * Batch i of a workload: runs laid out from the start of the span, each
  * after a gap of GAP_MIN..GAP_MAX pages, until the next might not fit. The
  * starts are therefore of every alignment and a few runs cross a section.
+ * splitmix64 with a fixed seed per batch: both ways, and every repetition,
+ * see exactly the same runs.
  */
 static void batch_plan(struct batch *bt, uint64_t seed, uint64_t i, bool refs)
 {
-	uint64_t r = seed ^ (i * 0xd6e8feb86659fd93ull);
+	struct bench_rng r = bench_rng_splitmix64(seed ^ (i * 0xd6e8feb86659fd93ull));
 	uint64_t pos = SPAN_START;
 
 	bt->nr_runs = bt->nr_refs = 0;
 	bt->pages = 0;
 	for (;;) {
-		uint64_t gap = rng_range(&r, GAP_MIN, GAP_MAX);
-		uint64_t nr = rng_range(&r, RUN_MIN, RUN_MAX);
+		uint64_t gap = bench_rng_range(&r, GAP_MIN, GAP_MAX);
+		uint64_t nr = bench_rng_range(&r, RUN_MIN, RUN_MAX);
 
 		if (pos + gap + nr > SPAN_START + SPAN_PAGES)
 			break;
@@ -357,7 +297,7 @@ static void batch_plan(struct batch *bt, uint64_t seed, uint64_t i, bool refs)
 		bt->pages += nr;
 		if (refs)
 			for (uint64_t p = pos; p < pos + nr; p++)
-				if (rng_range(&r, 1, 100) <= REF_PERCENT)
+				if (bench_rng_range(&r, 1, 100) <= REF_PERCENT)
 					bt->refs[bt->nr_refs++] = p;
 		pos += nr;
 	}
@@ -373,34 +313,35 @@ static void runs_one(struct buddy *b, enum way w, const struct batch *bt, struct
 		const struct run *rn = &bt->runs[j];
 
 		if ((err = buddy_alloc_contig_range(b, rn->pfn, rn->pfn + rn->nr)))
-			die("%s, %s: alloc_contig_range(%#llx, %#llx): %s", workload, way_name[w],
-			    (unsigned long long)rn->pfn, (unsigned long long)(rn->pfn + rn->nr),
-			    mm_strerror(err));
+			bench_die("%s, %s: alloc_contig_range(%#llx, %#llx): %s", workload,
+				  way_name[w], (unsigned long long)rn->pfn,
+				  (unsigned long long)(rn->pfn + rn->nr), mm_strerror(err));
 	}
 	for (size_t j = 0; j < bt->nr_refs; j++)
 		if ((err = buddy_get_page(b, bt->refs[j])))
-			die("%s, %s: get_page(%#llx): %s", workload, way_name[w],
-			    (unsigned long long)bt->refs[j], mm_strerror(err));
+			bench_die("%s, %s: get_page(%#llx): %s", workload, way_name[w],
+				  (unsigned long long)bt->refs[j], mm_strerror(err));
 
 	/* One clock pair per batch: a run of a few pages frees faster than
 	 * a clock read. */
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (size_t j = 0; j < bt->nr_runs; j++)
 		free_run(b, w, bt->runs[j].pfn, bt->runs[j].nr);
-	s->ns[w] += now_ns() - t0;
+	s->ns[w] += bench_now_ns() - t0;
 
 	/* Cheap mid-workload agreement: exactly the referenced pages are still
 	 * allocated (cached pages count as free). */
 	nfree = buddy_nr_free(b, NUMA_NO_NODE);
 	if (nfree != SPAN_PAGES - bt->nr_refs)
-		die("%s, %s: %llu pages free after the free, expected %llu", workload, way_name[w],
-		    (unsigned long long)nfree, (unsigned long long)(SPAN_PAGES - bt->nr_refs));
+		bench_die("%s, %s: %llu pages free after the free, expected %llu", workload,
+			  way_name[w], (unsigned long long)nfree,
+			  (unsigned long long)(SPAN_PAGES - bt->nr_refs));
 	s->cached[w] = buddy_nr_cached(b, 0);
 
 	for (size_t j = 0; j < bt->nr_refs; j++)
 		if ((err = buddy_put_page(b, bt->refs[j])))
-			die("%s, %s: put_page(%#llx) of a referenced page: %s", workload,
-			    way_name[w], (unsigned long long)bt->refs[j], mm_strerror(err));
+			bench_die("%s, %s: put_page(%#llx) of a referenced page: %s", workload,
+				  way_name[w], (unsigned long long)bt->refs[j], mm_strerror(err));
 }
 
 static void run_runs(struct sample *s, int reps, uint64_t nbatches, bool refs,
@@ -408,8 +349,8 @@ static void run_runs(struct sample *s, int reps, uint64_t nbatches, bool refs,
 {
 	const uint64_t seed = refs ? 0x5851f42d4c957f2dull : 0x2545f4914f6cdd1dull;
 	struct batch bt = {
-		.runs = xcalloc(SPAN_PAGES / (GAP_MIN + RUN_MIN), sizeof(*bt.runs)),
-		.refs = xcalloc(SPAN_PAGES, sizeof(*bt.refs)),
+		.runs = bench_calloc(SPAN_PAGES / (GAP_MIN + RUN_MIN), sizeof(*bt.runs)),
+		.refs = bench_calloc(SPAN_PAGES, sizeof(*bt.refs)),
 	};
 
 	for (int rep = 0; rep < reps; rep++) {
@@ -443,14 +384,14 @@ static void run_runs(struct sample *s, int reps, uint64_t nbatches, bool refs,
 static double clock_read_ns(void)
 {
 	enum { N = 100000 };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (int i = 0; i < N; i++)
-		(void)now_ns();
-	return (double)(now_ns() - t0) / N;
+		(void)bench_now_ns();
+	return (double)(bench_now_ns() - t0) / N;
 }
 
-static void usage(void)
+static _Noreturn void usage(void)
 {
 	fputs("usage: bench_buddy [--quick] [--reps N]\n", stderr);
 	exit(2);
@@ -458,28 +399,15 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	static struct sample seed[MAX_REPS], runs[MAX_REPS], refd[MAX_REPS];
+	static struct sample seed[BENCH_MAX_REPS], runs[BENCH_MAX_REPS], refd[BENCH_MAX_REPS];
 	struct buddy_config cfg = instance_config();
-	bool quick = false;
-	int reps = DEFAULT_REPS;
+	bool quick;
+	int reps;
 	uint64_t seed_iters, nbatches;
 	char work[3][64];
 	double clk;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			quick = true;
-		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-			char *end;
-			long v = strtol(argv[++i], &end, 10);
-
-			if (*end || v < 1 || v > MAX_REPS)
-				usage();
-			reps = (int)v;
-		} else {
-			usage();
-		}
-	}
+	bench_args(argc, argv, &quick, &reps, usage);
 	seed_iters = quick ? SEED_ITERS / 10 : SEED_ITERS;
 	nbatches = quick ? 8 : 80;
 

@@ -35,15 +35,14 @@
  *   --quick   about a tenth of the work (a smoke test for the test suite)
  *   --reps N  repetitions per workload (default 5); the median is reported
  */
+#include "bench.h"
 #include "memblock.h"
 #include "memblock_twopass.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -53,63 +52,15 @@
 #define MIB (1024ull * KIB)
 #define PAGE (4 * KIB)
 
-#define MAX_REPS 99
-#define DEFAULT_REPS 5
-
 /* Both implementations start this small, so growth is part of the story. */
 #define START_CAP 128
 
 enum impl { TWO_PASS = 0, ONE_PASS = 1 };
 
-/* ---- utilities ---- */
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("bench_memblock: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* xorshift64*: fixed seeds make every run, and every repetition, the same. */
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545f4914f6cdd1dull;
-}
-
-/* Uniform enough in [lo, hi] for workload shapes. */
-static uint64_t rng_range(struct rng *r, uint64_t lo, uint64_t hi)
-{
-	return lo + rng_next(r) % (hi - lo + 1);
-}
+/* The name bench_die() prints. The workloads use xorshift64*
+ * (bench_rng_xorshift64s) with fixed seeds, so every run and every
+ * repetition is the same. */
+const char bench_prog[] = "bench_memblock";
 
 /* ---- one add, and a list of them applied to either implementation ---- */
 
@@ -121,10 +72,10 @@ struct op {
 	uint32_t flags;
 };
 
-static void shuffle_ops(struct rng *r, struct op *ops, size_t n)
+static void shuffle_ops(struct bench_rng *r, struct op *ops, size_t n)
 {
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)rng_range(r, 0, i - 1);
+		size_t j = (size_t)bench_rng_range(r, 0, i - 1);
 		struct op t = ops[i - 1];
 
 		ops[i - 1] = ops[j];
@@ -143,9 +94,9 @@ static void pair_create(struct pair *p, size_t memory_cap, size_t reserved_cap)
 	struct memblock_config cfg = { memory_cap, reserved_cap, NULL };
 
 	if (tp_init(&p->tp, memory_cap, reserved_cap))
-		die("two-pass: init failed");
+		bench_die("two-pass: init failed");
 	if (memblock_create(&p->lib, &cfg))
-		die("one-pass: memblock_create failed");
+		bench_die("one-pass: memblock_create failed");
 }
 
 static void pair_destroy(struct pair *p)
@@ -178,17 +129,17 @@ static void apply(enum impl which, struct pair *p, const struct op *ops, size_t 
 				memblock_reserve(p->lib, ops[i].base, ops[i].size);
 	}
 	if (err)
-		die("%s: add failed: %s", which == TWO_PASS ? "two-pass" : "one-pass",
-		    mm_strerror(err));
+		bench_die("%s: add failed: %s", which == TWO_PASS ? "two-pass" : "one-pass",
+			  mm_strerror(err));
 }
 
 /* The same, returning the time it took. */
 static uint64_t timed_apply(enum impl which, struct pair *p, const struct op *ops, size_t n)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	apply(which, p, ops, n);
-	return now_ns() - t0;
+	return bench_now_ns() - t0;
 }
 
 static uint64_t grows(enum impl which, const struct pair *p, enum memblock_type_id type)
@@ -207,7 +158,7 @@ static void pair_compare(const struct pair *p, const char *workload)
 	const char *broken = memblock_check(p->lib);
 
 	if (broken)
-		die("%s: one-pass is inconsistent: %s", workload, broken);
+		bench_die("%s: one-pass is inconsistent: %s", workload, broken);
 	for (int ti = 0; ti < 2; ti++) {
 		enum memblock_type_id type = (enum memblock_type_id)ti;
 		const struct tp_type *t = &p->tp.type[type];
@@ -217,22 +168,23 @@ static void pair_compare(const struct pair *p, const char *workload)
 							   memblock_reserved_size(p->lib);
 
 		if (n != t->cnt)
-			die("%s: %s: two-pass has %zu regions, one-pass %zu", workload, tname,
-			    t->cnt, n);
+			bench_die("%s: %s: two-pass has %zu regions, one-pass %zu", workload, tname,
+				  t->cnt, n);
 		if (total != t->total_size)
-			die("%s: %s: total size differs", workload, tname);
+			bench_die("%s: %s: total size differs", workload, tname);
 		for (size_t i = 0; i < n; i++) {
 			const struct memblock_region *a = &t->regions[i];
 			const struct memblock_region *b = memblock_region(p->lib, type, i);
 
 			if (a->base != b->base || a->size != b->size || a->nid != b->nid ||
 			    a->flags != b->flags)
-				die("%s: %s region %zu differs: two-pass [%#llx +%#llx nid %d "
-				    "flags %#x], one-pass [%#llx +%#llx nid %d flags %#x]",
-				    workload, tname, i, (unsigned long long)a->base,
-				    (unsigned long long)a->size, a->nid, a->flags,
-				    (unsigned long long)b->base, (unsigned long long)b->size,
-				    b->nid, b->flags);
+				bench_die("%s: %s region %zu differs: "
+					  "two-pass [%#llx +%#llx nid %d flags %#x], "
+					  "one-pass [%#llx +%#llx nid %d flags %#x]",
+					  workload, tname, i, (unsigned long long)a->base,
+					  (unsigned long long)a->size, a->nid, a->flags,
+					  (unsigned long long)b->base, (unsigned long long)b->size,
+					  b->nid, b->flags);
 		}
 	}
 }
@@ -249,24 +201,16 @@ struct sample {
 
 struct row {
 	const char *name;
-	struct sample s[MAX_REPS];
+	struct sample s[BENCH_MAX_REPS];
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static double median_ns_per_add(const struct row *r, int reps, enum impl which)
 {
-	double v[MAX_REPS];
+	double v[BENCH_MAX_REPS];
 
 	for (int i = 0; i < reps; i++)
 		v[i] = (double)r->s[i].ns[which] / (double)r->s[i].adds;
-	qsort(v, (size_t)reps, sizeof(v[0]), cmp_double);
-	return reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
+	return bench_median(v, reps);
 }
 
 static void print_row(const struct row *r, int reps)
@@ -278,7 +222,7 @@ static void print_row(const struct row *r, int reps)
 	for (int i = 1; i < reps; i++)
 		if (r->s[i].grows[0] != r->s[0].grows[0] ||
 		    r->s[i].grows[1] != r->s[0].grows[1] || r->s[i].counted != r->s[0].counted)
-			die("%s: counts differ between repetitions", r->name);
+			bench_die("%s: counts differ between repetitions", r->name);
 	printf("%-22s %8zu %16.1f %16.1f %6.2f %10llu %10llu %12llu\n", r->name, r->s[0].adds,
 	       tp, op, tp / op, (unsigned long long)r->s[0].grows[0],
 	       (unsigned long long)r->s[0].grows[1], (unsigned long long)r->s[0].counted);
@@ -302,22 +246,22 @@ struct boot_work {
 };
 
 /* A small reserve: 4 KiB .. 256 KiB, in pages. */
-static uint64_t small_size(struct rng *r)
+static uint64_t small_size(struct bench_rng *r)
 {
-	return rng_range(r, 1, 64) * PAGE;
+	return bench_rng_range(r, 1, 64) * PAGE;
 }
 
 static void boot_generate(struct boot_work *w, size_t n_mem, size_t n_res)
 {
-	struct rng r = { 0x9e3779b97f4a7c15ull };
+	struct bench_rng r = bench_rng_xorshift64s(0x9e3779b97f4a7c15ull);
 	struct op *sorted;
 	uint64_t addr = 1 * MIB;
 
 	w->n_mem = n_mem;
 	w->n_res = n_res;
-	w->mem = xcalloc(n_mem, sizeof(*w->mem));
-	w->res = xcalloc(n_res, sizeof(*w->res));
-	sorted = xcalloc(n_mem, sizeof(*sorted));
+	w->mem = bench_calloc(n_mem, sizeof(*w->mem));
+	w->res = bench_calloc(n_res, sizeof(*w->res));
+	sorted = bench_calloc(n_mem, sizeof(*sorted));
 
 	/*
 	 * A firmware-style map: nodes own consecutive stretches, regions of
@@ -328,13 +272,13 @@ static void boot_generate(struct boot_work *w, size_t n_mem, size_t n_res)
 	for (size_t i = 0; i < n_mem; i++) {
 		struct op *o = &sorted[i];
 
-		if (rng_range(&r, 0, 3))
-			addr += rng_range(&r, 1, 4096) * PAGE;
+		if (bench_rng_range(&r, 0, 3))
+			addr += bench_rng_range(&r, 1, 4096) * PAGE;
 		o->type = MEMBLOCK_MEMORY;
 		o->base = addr;
-		o->size = rng_range(&r, 16, 16384) * PAGE;
+		o->size = bench_rng_range(&r, 16, 16384) * PAGE;
 		o->nid = (int)(i * BOOT_NODES / n_mem);
-		o->flags = rng_range(&r, 0, 7) ? MEMBLOCK_NONE : MEMBLOCK_HOTPLUG;
+		o->flags = bench_rng_range(&r, 0, 7) ? MEMBLOCK_NONE : MEMBLOCK_HOTPLUG;
 		addr += o->size;
 	}
 	/* Added in random order, so inserts land all over the array rather than
@@ -345,8 +289,8 @@ static void boot_generate(struct boot_work *w, size_t n_mem, size_t n_res)
 	for (size_t j = 0; j < n_res; j++) {
 		struct op *o = &w->res[j];
 		const struct op *prev = j ? &w->res[j - 1] : NULL;
-		const struct op *m = &sorted[rng_range(&r, 0, n_mem - 1)];
-		uint64_t pick = rng_range(&r, 0, 99);
+		const struct op *m = &sorted[bench_rng_range(&r, 0, n_mem - 1)];
+		uint64_t pick = bench_rng_range(&r, 0, 99);
 
 		o->type = MEMBLOCK_RESERVED;
 		o->nid = NUMA_NO_NODE;
@@ -356,13 +300,13 @@ static void boot_generate(struct boot_work *w, size_t n_mem, size_t n_res)
 			o->base = prev->base + prev->size;
 		} else if (prev && pick < 30) {
 			/* Overlaps the previous reserve from inside it. */
-			o->base = prev->base + rng_range(&r, 0, prev->size / PAGE - 1) * PAGE;
+			o->base = prev->base + bench_rng_range(&r, 0, prev->size / PAGE - 1) * PAGE;
 		} else {
-			o->base = m->base + rng_range(&r, 0, m->size / PAGE - 1) * PAGE;
+			o->base = m->base + bench_rng_range(&r, 0, m->size / PAGE - 1) * PAGE;
 			/* Now and then a large one (initrd, crash kernel, ...) that
 			 * swallows whatever small reserves lie under it. */
 			if (pick >= 98)
-				o->size = rng_range(&r, 1024, 16384) * PAGE;
+				o->size = bench_rng_range(&r, 1024, 16384) * PAGE;
 		}
 	}
 	free(sorted);
@@ -425,12 +369,13 @@ struct ovl_batch {
  */
 static struct op *ovl_start_state(void)
 {
-	struct rng r = { 0xd1b54a32d192ed03ull };
-	struct op *ops = xcalloc(OVL_REGIONS, sizeof(*ops));
+	struct bench_rng r = bench_rng_xorshift64s(0xd1b54a32d192ed03ull);
+	struct op *ops = bench_calloc(OVL_REGIONS, sizeof(*ops));
 
 	for (size_t i = 0; i < OVL_REGIONS; i++)
 		ops[i] = (struct op){ MEMBLOCK_MEMORY, (i + 1) * OVL_STRIDE,
-				      rng_range(&r, 2, 12) * PAGE, (int)(i % 2), MEMBLOCK_NONE };
+				      bench_rng_range(&r, 2, 12) * PAGE, (int)(i % 2),
+				      MEMBLOCK_NONE };
 	return ops;
 }
 
@@ -441,14 +386,14 @@ static struct op *ovl_start_state(void)
  * its span still open and fills each with a new piece; with nid 0 or 1 the
  * pieces also merge with the neighbours of that node, with nid 2 they do not.
  */
-static void ovl_batch_generate(struct rng *r, const struct op *start, struct ovl_batch *b)
+static void ovl_batch_generate(struct bench_rng *r, const struct op *start, struct ovl_batch *b)
 {
 	size_t first = 0;
 
-	b->ops = xcalloc(OVL_REGIONS / OVL_SPAN_MIN + 1, sizeof(*b->ops));
+	b->ops = bench_calloc(OVL_REGIONS / OVL_SPAN_MIN + 1, sizeof(*b->ops));
 	b->n = 0;
 	while (first < OVL_REGIONS) {
-		size_t len = (size_t)rng_range(r, OVL_SPAN_MIN, OVL_SPAN_MAX);
+		size_t len = (size_t)bench_rng_range(r, OVL_SPAN_MIN, OVL_SPAN_MAX);
 		size_t left = OVL_REGIONS - first;
 		const struct op *lo, *hi;
 		uint64_t base, end;
@@ -458,10 +403,10 @@ static void ovl_batch_generate(struct rng *r, const struct op *start, struct ovl
 			len = left;
 		lo = &start[first];
 		hi = &start[first + len - 1];
-		base = lo->base + rng_range(r, 0, lo->size / PAGE - 1) * PAGE;
-		end = hi->base + rng_range(r, 1, hi->size / PAGE) * PAGE;
+		base = lo->base + bench_rng_range(r, 0, lo->size / PAGE - 1) * PAGE;
+		end = hi->base + bench_rng_range(r, 1, hi->size / PAGE) * PAGE;
 		b->ops[b->n++] = (struct op){ MEMBLOCK_MEMORY, base, end - base,
-					      (int)rng_range(r, 0, 2), MEMBLOCK_NONE };
+					      (int)bench_rng_range(r, 0, 2), MEMBLOCK_NONE };
 		first += len;
 	}
 	shuffle_ops(r, b->ops, b->n);
@@ -469,9 +414,9 @@ static void ovl_batch_generate(struct rng *r, const struct op *start, struct ovl
 
 static void run_overlap(struct row *row, int reps, bool quick)
 {
-	struct rng r = { 0x94d049bb133111ebull };
+	struct bench_rng r = bench_rng_xorshift64s(0x94d049bb133111ebull);
 	size_t n_batches = quick ? 3 : 30;
-	struct ovl_batch *batches = xcalloc(n_batches, sizeof(*batches));
+	struct ovl_batch *batches = bench_calloc(n_batches, sizeof(*batches));
 	struct op *start = ovl_start_state();
 
 	for (size_t b = 0; b < n_batches; b++)
@@ -523,12 +468,12 @@ static void run_overlap(struct row *row, int reps, bool quick)
  */
 static void run_full(struct row *row, int reps, size_t n, size_t instances)
 {
-	struct rng r = { 0xbf58476d1ce4e5b9ull ^ n };
+	struct bench_rng r = bench_rng_xorshift64s(0xbf58476d1ce4e5b9ull ^ n);
 	size_t chunk = n < FULL_CHUNK_REGIONS ? FULL_CHUNK_REGIONS / n : 1;
-	struct op *fill = xcalloc(n, sizeof(*fill));
-	struct memblock_region *regions = xcalloc(n, sizeof(*regions));
-	struct op *adds = xcalloc(instances, sizeof(*adds));
-	struct pair *pairs = xcalloc(chunk, sizeof(*pairs));
+	struct op *fill = bench_calloc(n, sizeof(*fill));
+	struct memblock_region *regions = bench_calloc(n, sizeof(*regions));
+	struct op *adds = bench_calloc(instances, sizeof(*adds));
+	struct pair *pairs = bench_calloc(chunk, sizeof(*pairs));
 
 	for (size_t i = 0; i < n; i++) {
 		fill[i] = (struct op){ MEMBLOCK_MEMORY, (i + 1) * FULL_STRIDE, 32 * KIB,
@@ -537,10 +482,10 @@ static void run_full(struct row *row, int reps, size_t n, size_t instances)
 						       fill[i].flags, fill[i].nid };
 	}
 	for (size_t k = 0; k < instances; k++) {
-		uint64_t g = rng_range(&r, 0, n);
+		uint64_t g = bench_rng_range(&r, 0, n);
 
 		adds[k] = (struct op){ MEMBLOCK_MEMORY, g * FULL_STRIDE + 36 * KIB, 24 * KIB,
-				       (int)rng_range(&r, 0, 1), MEMBLOCK_NONE };
+				       (int)bench_rng_range(&r, 0, 1), MEMBLOCK_NONE };
 	}
 
 	for (int rep = 0; rep < reps; rep++) {
@@ -565,14 +510,14 @@ static void run_full(struct row *row, int reps, size_t n, size_t instances)
 				pair_create(p, n, 1);
 				apply(ONE_PASS, p, fill, n);
 				if (tp_load(&p->tp, MEMBLOCK_MEMORY, regions, n))
-					die("%s: two-pass load failed", row->name);
+					bench_die("%s: two-pass load failed", row->name);
 				if (p->tp.type[MEMBLOCK_MEMORY].cnt != n ||
 				    p->tp.type[MEMBLOCK_MEMORY].max != n ||
 				    memblock_region_count(p->lib, MEMBLOCK_MEMORY) != n ||
 				    grows(TWO_PASS, p, MEMBLOCK_MEMORY) ||
 				    grows(ONE_PASS, p, MEMBLOCK_MEMORY))
-					die("%s: the fill did not leave the array exactly full",
-					    row->name);
+					bench_die("%s: the fill did not leave the array "
+						  "exactly full", row->name);
 				/* Report only the measured add's counting pass. */
 				s->counted -= counted(p, MEMBLOCK_MEMORY);
 			}
@@ -581,11 +526,11 @@ static void run_full(struct row *row, int reps, size_t n, size_t instances)
 			 * short. */
 			for (int k = 0; k < 2; k++) {
 				enum impl side = (enum impl)(first_side(rep) ^ k);
-				uint64_t t0 = now_ns();
+				uint64_t t0 = bench_now_ns();
 
 				for (size_t i = 0; i < m; i++)
 					apply(side, &pairs[i], &add[i], 1);
-				s->ns[side] += now_ns() - t0;
+				s->ns[side] += bench_now_ns() - t0;
 				for (size_t i = 0; i < m; i++)
 					s->grows[side] += grows(side, &pairs[i], MEMBLOCK_MEMORY);
 			}
@@ -637,7 +582,7 @@ static bool heap_prefault(void)
 #endif
 }
 
-static void usage(void)
+static _Noreturn void usage(void)
 {
 	fputs("usage: bench_memblock [--quick] [--reps N]\n", stderr);
 	exit(2);
@@ -649,24 +594,11 @@ int main(int argc, char **argv)
 	static const size_t full_instances[] = { 8192, 2048, 512 };
 	static char full_names[3][32];
 	static struct row rows[8];
-	bool quick = false, prefaulted;
-	int reps = DEFAULT_REPS;
+	bool quick, prefaulted;
+	int reps;
 	size_t nrows = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			quick = true;
-		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-			char *end;
-			long v = strtol(argv[++i], &end, 10);
-
-			if (*end || v < 1 || v > MAX_REPS)
-				usage();
-			reps = (int)v;
-		} else {
-			usage();
-		}
-	}
+	bench_args(argc, argv, &quick, &reps, usage);
 
 	prefaulted = heap_prefault();
 	/* A small machine: everything fits in the first 128 slots, so two-pass
