@@ -254,6 +254,10 @@ static const struct fz_op_def ops[] = {
 	{ "add_memory", 0, 3, { A_PFN, A_NR, A_NID }, i_add_memory, m_add_memory },
 	{ "free_boot_range", 0, 2, { A_PFN, A_NR }, i_free_boot, m_free_boot },
 	{ "nr_free", FZ_RET_VALUE, 1, { A_NID }, i_nr_free, m_nr_free },
+	/* Literal forms, to name a page inside a block (appended: the byte
+	 * encoding of the entries above stays as it was). */
+	{ "get_page", 0, 1, { A_PFN }, i_get_page, m_get_page },
+	{ "split_page", 0, 2, { A_PFN, A_ORDER }, i_split_page, m_split_page },
 };
 
 enum {
