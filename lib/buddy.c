@@ -724,6 +724,15 @@ static int alloc_head(const struct buddy *b, uint64_t pfn, int order)
 	return 0;
 }
 
+/* What free_pages and split_page both need: an allocated head of exactly
+ * that order. */
+static int head_of_order(const struct buddy *b, uint64_t pfn, unsigned order)
+{
+	if (order > b->max_order)
+		return -MM_EINVAL;
+	return alloc_head(b, pfn, (int)order);
+}
+
 static void put_ref(struct buddy *b, uint64_t pfn)
 {
 	struct bpage *p = pg(b, pfn);
@@ -734,11 +743,8 @@ static void put_ref(struct buddy *b, uint64_t pfn)
 
 int buddy_free_pages(struct buddy *b, uint64_t pfn, unsigned order)
 {
-	int err;
+	int err = head_of_order(b, pfn, order);
 
-	if (order > b->max_order)
-		return -MM_EINVAL;
-	err = alloc_head(b, pfn, (int)order);
 	if (err)
 		return err;
 	put_ref(b, pfn);
@@ -770,11 +776,8 @@ int buddy_put_page(struct buddy *b, uint64_t pfn)
 int buddy_split_page(struct buddy *b, uint64_t pfn, unsigned order)
 {
 	struct bpage *p;
-	int err;
+	int err = head_of_order(b, pfn, order);
 
-	if (order > b->max_order)
-		return -MM_EINVAL;
-	err = alloc_head(b, pfn, (int)order);
 	if (err)
 		return err;
 	p = pg(b, pfn);

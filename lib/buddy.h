@@ -30,7 +30,8 @@
  *     page; a freed page is a double free), free_contig_range of a page that
  *     is not an allocated order-0 page, free_boot_range of a page that is
  *     not reserved.
- *  4. -MM_EBUSY: alloc_contig_range when a page is not free.
+ *  4. -MM_EBUSY: alloc_contig_range when a page is not free. -MM_ERANGE:
+ *     get_page on a head whose count would wrap.
  *  5. -MM_ENOMEM: no room (and a bookkeeping allocation that failed).
  *  - alloc_pages(order, nid): nid NUMA_NO_NODE means the current CPU's node.
  *    Nodes are tried by distance |a - b| from nid, the lower nid first on a

@@ -367,11 +367,10 @@ int bm_get_page(struct bm *m, uint64_t pfn)
 	h = alloc_head(m, pfn, &rc);
 	if (!h)
 		return rc;
-	/* The contract has no answer for a count that would wrap; no input of
-	 * a few hundred ops gets near it. Refuse rather than wrap to a head
-	 * with refcount 0, which would break the model's own invariant. */
+	/* The contract's answer for a count that would wrap (no input of a
+	 * few hundred ops gets near it). */
 	if (h->refcount == UINT32_MAX)
-		return -MM_EINVAL;
+		return -MM_ERANGE;
 	h->refcount++;
 	return 0;
 }
