@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of lib/rbtree: thousands of random inserts and erases against a
+ * sorted array, with an augmented value (the largest weight in a subtree)
+ * and the full check (colours, black height, links, order, every augmented
+ * value) after every step.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "rbtree.h"
+
+struct item {
+	struct rb_node rb;
+	unsigned key, weight, max;
+	bool in;
+};
+
+static bool recompute(struct rb_node *n, bool store)
+{
+	struct item *it = rb_entry(n, struct item, rb);
+	unsigned m = it->weight;
+
+	if (n->left && rb_entry(n->left, struct item, rb)->max > m)
+		m = rb_entry(n->left, struct item, rb)->max;
+	if (n->right && rb_entry(n->right, struct item, rb)->max > m)
+		m = rb_entry(n->right, struct item, rb)->max;
+	if (m == it->max)
+		return false;
+	if (store)
+		it->max = m;
+	return true;
+}
+
+static bool less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct item, rb)->key < rb_entry(b, struct item, rb)->key;
+}
+
+static void insert(struct rb_root *root, struct item *it)
+{
+	struct rb_node **link = &root->node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = it->key < rb_entry(parent, struct item, rb)->key ? &parent->left
+									 : &parent->right;
+	}
+	it->max = 0;
+	rb_insert(root, &it->rb, parent, link, recompute);
+	it->in = true;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static unsigned next(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+#define N 512
+
+static void test_random(void)
+{
+	static struct item items[N];
+	struct rb_root root = { NULL };
+	unsigned live = 0, bad = 0;
+
+	for (unsigned i = 0; i < N; i++) {
+		items[i].key = i * 2;
+		items[i].weight = next(1000);
+	}
+	for (unsigned step = 0; step < 20000; step++) {
+		struct item *it = &items[next(N)];
+		const char *e;
+
+		if (it->in) {
+			rb_erase(&root, &it->rb, recompute);
+			it->in = false;
+			live--;
+		} else {
+			insert(&root, it);
+			live++;
+		}
+		/* Sometimes change a weight in place, as vmap does with sizes. */
+		if (step % 7 == 0) {
+			struct item *w = &items[next(N)];
+
+			if (w->in) {
+				w->weight = next(1000);
+				rb_propagate(&w->rb, recompute);
+			}
+		}
+		e = rb_check(&root, less, recompute);
+		if (e) {
+			bad++;
+			if (bad < 3)
+				fprintf(stderr, "step %u: %s\n", step, e);
+		}
+		if (step % 997 == 0) {
+			unsigned n = 0, prev = 0, max = 0;
+			bool ordered = true;
+
+			for (struct rb_node *r = rb_first(&root); r; r = rb_next(r)) {
+				struct item *x = rb_entry(r, struct item, rb);
+
+				ordered &= n == 0 || x->key > prev;
+				prev = x->key;
+				max = x->weight > max ? x->weight : max;
+				n++;
+			}
+			CHECK_EQ(n, live);
+			CHECK(ordered);
+			if (root.node)
+				CHECK_EQ(rb_entry(root.node, struct item, rb)->max, max);
+		}
+	}
+	CHECK_EQ(bad, 0);
+}
+
+static void test_walks(void)
+{
+	static struct item items[8];
+	struct rb_root root = { NULL };
+	unsigned expect = 14;
+
+	CHECK(rb_first(&root) == NULL && rb_last(&root) == NULL);
+	CHECK(rb_check(&root, less, recompute) == NULL);
+	for (unsigned i = 0; i < 8; i++) {
+		items[i].key = (7 - i) * 2;
+		items[i].weight = i;
+		insert(&root, &items[i]);
+	}
+	CHECK_EQ(rb_entry(rb_first(&root), struct item, rb)->key, 0);
+	CHECK_EQ(rb_entry(rb_last(&root), struct item, rb)->key, 14);
+	for (struct rb_node *r = rb_last(&root); r; r = rb_prev(r), expect -= 2)
+		CHECK_EQ(rb_entry(r, struct item, rb)->key, expect);
+	/* A stale value is reported, and the check leaves it as it found it. */
+	rb_entry(root.node, struct item, rb)->max = 999;
+	CHECK(rb_check(&root, less, recompute) != NULL);
+	CHECK_EQ(rb_entry(root.node, struct item, rb)->max, 999);
+}
+
+int main(void)
+{
+	test_random();
+	test_walks();
+	return check_summary("test_rbtree");
+}
