@@ -1000,6 +1000,11 @@ unsigned buddy_max_order(const struct buddy *b)
 	return b->max_order;
 }
 
+unsigned buddy_nr_nodes(const struct buddy *b)
+{
+	return b->nr_nodes;
+}
+
 unsigned buddy_section_shift(const struct buddy *b)
 {
 	return b->section_shift;

@@ -140,6 +140,7 @@ uint64_t buddy_nr_free_blocks(const struct buddy *b, int nid, unsigned order);
 /* Pages held in the caches of cpu (all nodes). */
 uint64_t buddy_nr_cached(const struct buddy *b, unsigned cpu);
 unsigned buddy_max_order(const struct buddy *b);
+unsigned buddy_nr_nodes(const struct buddy *b);
 unsigned buddy_section_shift(const struct buddy *b);
 uint64_t buddy_start_pfn(const struct buddy *b);
 uint64_t buddy_end_pfn(const struct buddy *b);

@@ -7,6 +7,8 @@
 struct mm_machine {
 	struct memblock *mb;
 	struct buddy *buddy;
+	struct vmap *vmap;
+	struct vmalloc *vmalloc;
 	uint64_t page_size;
 	struct mm_meta *meta;
 };
@@ -20,6 +22,7 @@ void mm_machine_default_config(struct mm_machine_config *cfg)
 	cfg->section_shift = BUDDY_DEFAULT_SECTION_SHIFT;
 	cfg->pcp_high = 64;
 	cfg->pcp_batch = 16;
+	cfg->lazy_max_pages = 32;
 }
 
 /* The whole pages of [base, end): [*first, *last) in pfns; false if none. */
@@ -93,6 +96,23 @@ static int boot_buddy(struct mm_machine *m, const struct mm_machine_config *cfg)
 	return err;
 }
 
+static int boot_vmalloc(struct mm_machine *m, const struct mm_machine_config *cfg)
+{
+	struct vmap_config vc = { 0 };
+	int err;
+
+	if (!cfg->vmalloc_size)
+		return 0;
+	vc.vstart = cfg->vmalloc_start;
+	if (!mm_add_ok(cfg->vmalloc_start, cfg->vmalloc_size, &vc.vend))
+		return -MM_EINVAL;
+	vc.page_size = m->page_size;
+	vc.lazy_max_pages = cfg->lazy_max_pages;
+	vc.meta = cfg->meta;
+	err = vmap_create(&m->vmap, &vc);
+	return err ? err : vmalloc_create(&m->vmalloc, m->vmap, m->buddy, cfg->meta);
+}
+
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
 {
 	struct mm_machine *m;
@@ -108,6 +128,8 @@ int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg
 	err = boot_memblock(m, cfg);
 	if (!err)
 		err = boot_buddy(m, cfg);
+	if (!err)
+		err = boot_vmalloc(m, cfg);
 	if (err) {
 		mm_machine_destroy(m);
 		return err;
@@ -120,6 +142,8 @@ void mm_machine_destroy(struct mm_machine *m)
 {
 	if (!m)
 		return;
+	vmalloc_destroy(m->vmalloc); /* gives its pages back to buddy */
+	vmap_destroy(m->vmap);
 	buddy_destroy(m->buddy);
 	memblock_destroy(m->mb);
 	mm_meta_free(m->meta, m, sizeof(*m));
@@ -135,6 +159,16 @@ struct buddy *mm_machine_buddy(const struct mm_machine *m)
 	return m->buddy;
 }
 
+struct vmap *mm_machine_vmap(const struct mm_machine *m)
+{
+	return m->vmap;
+}
+
+struct vmalloc *mm_machine_vmalloc(const struct mm_machine *m)
+{
+	return m->vmalloc;
+}
+
 uint64_t mm_machine_page_size(const struct mm_machine *m)
 {
 	return m->page_size;
@@ -144,5 +178,11 @@ const char *mm_machine_check(const struct mm_machine *m)
 {
 	const char *e = memblock_check(m->mb);
 
-	return e ? e : buddy_check(m->buddy);
+	if (!e)
+		e = buddy_check(m->buddy);
+	if (!e && m->vmap)
+		e = vmap_check(m->vmap);
+	if (!e && m->vmalloc)
+		e = vmalloc_check(m->vmalloc);
+	return e;
 }

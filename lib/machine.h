@@ -7,12 +7,15 @@
  * every whole page of a memory region exists on that region's node, and
  * every whole page of memblock's free ranges (memory that is neither
  * reserved nor NOMAP) is freed into buddy. Pages outside memory are holes.
+ * With a vmalloc range, vmap owns it and vmalloc runs over vmap and buddy.
  */
 #ifndef MMSTACK_MACHINE_H
 #define MMSTACK_MACHINE_H
 
 #include "buddy.h"
 #include "memblock.h"
+#include "vmalloc.h"
+#include "vmap.h"
 
 struct mm_range {
 	uint64_t base, size;
@@ -30,6 +33,9 @@ struct mm_machine_config {
 	unsigned section_shift; /* 0: BUDDY_DEFAULT_SECTION_SHIFT */
 	unsigned pcp_high, pcp_batch;
 	bool backing;           /* pages are host memory (page_size bytes each) */
+	uint64_t vmalloc_start; /* [vmalloc_start, + vmalloc_size): vmap's range */
+	uint64_t vmalloc_size;  /* 0: no vmap, no vmalloc */
+	uint64_t lazy_max_pages;
 	struct mm_meta *meta;
 };
 
@@ -44,6 +50,8 @@ void mm_machine_destroy(struct mm_machine *m);
 
 struct memblock *mm_machine_memblock(const struct mm_machine *m);
 struct buddy *mm_machine_buddy(const struct mm_machine *m);
+struct vmap *mm_machine_vmap(const struct mm_machine *m);       /* NULL without */
+struct vmalloc *mm_machine_vmalloc(const struct mm_machine *m); /* NULL without */
 uint64_t mm_machine_page_size(const struct mm_machine *m);
 
 /* Every layer's check; NULL when all hold. */

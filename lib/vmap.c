@@ -461,6 +461,16 @@ uint64_t vmap_lazy_pages(const struct vmap *vm)
 	return vm->lazy_pages;
 }
 
+uint64_t vmap_start(const struct vmap *vm)
+{
+	return vm->vstart;
+}
+
+uint64_t vmap_end(const struct vmap *vm)
+{
+	return vm->vend;
+}
+
 uint64_t vmap_page_size(const struct vmap *vm)
 {
 	return vm->page;

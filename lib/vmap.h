@@ -54,6 +54,8 @@ int vmap_find(const struct vmap *v, uint64_t addr, uint64_t *start, uint64_t *si
 void vmap_walk(const struct vmap *v, enum vmap_kind kind,
 	       void (*fn)(void *ctx, uint64_t start, uint64_t end), void *ctx);
 uint64_t vmap_lazy_pages(const struct vmap *v);
+uint64_t vmap_start(const struct vmap *v);
+uint64_t vmap_end(const struct vmap *v);
 uint64_t vmap_page_size(const struct vmap *v);
 
 /* Walk everything; NULL when consistent, else what is broken. */

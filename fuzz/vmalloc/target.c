@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_vmalloc: vmalloc, vfree, vmap_pages and vunmap over an mm_machine
+ * whose pages are host memory. The model is vmap's interval model (it
+ * predicts every area address and purge) plus page accounting: nothing
+ * else takes pages here, so buddy's free count must be what boot left
+ * minus the pages of the live vmalloc'ed areas, and a vmalloc must succeed
+ * exactly when that many pages are free. Every page a vmalloc returns gets
+ * a signature written through the page table; after every op every live
+ * area's signatures are read back, no pfn may belong to two areas, and
+ * every layer's check must pass.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vmap/model.h"
+#include "fz.h"
+#include "machine.h"
+
+#define PAGE 4096u
+#define VSTART 0x10000u
+#define MAX_LIVE 512
+
+struct live {
+	uint64_t addr, npages;
+	bool owns;
+	uint64_t *pfns; /* the implementation's page table, as recorded */
+};
+
+struct world {
+	struct mm_machine *mach;
+	struct vmalloc *v;
+	struct buddy *b;
+	struct vm_model *vm;
+	uint64_t vend, span, free0, model_pages;
+	struct live live[MAX_LIVE];
+	unsigned nlive;
+};
+
+#define W ((struct world *)w)
+
+static struct fz_result R(int rc)
+{
+	struct fz_result r = { rc, 0 };
+
+	return r;
+}
+
+static struct fz_result RV(int rc, uint64_t v)
+{
+	struct fz_result r = { rc, rc == 0 ? v : 0 };
+
+	return r;
+}
+
+static uint64_t signature(uint64_t addr, uint64_t i)
+{
+	return (addr * 0x9e3779b97f4a7c15ull) ^ (i + 1) * 0xbf58476d1ce4e5b9ull;
+}
+
+static struct live *live_at(struct world *w, uint64_t addr)
+{
+	for (unsigned i = 0; i < w->nlive; i++)
+		if (w->live[i].addr == addr)
+			return &w->live[i];
+	return NULL;
+}
+
+static void live_drop(struct world *w, struct live *l)
+{
+	free(l->pfns);
+	*l = w->live[--w->nlive];
+}
+
+/* Record a new area with the page table the implementation reports. */
+static void live_add(struct world *w, uint64_t addr, uint64_t n, bool owns)
+{
+	struct live *l;
+
+	if (w->nlive == MAX_LIVE)
+		abort(); /* more live areas than the table holds: raise MAX_LIVE */
+	l = &w->live[w->nlive++];
+	l->addr = addr;
+	l->npages = n;
+	l->owns = owns;
+	l->pfns = calloc(n, sizeof(uint64_t));
+	if (!l->pfns)
+		abort();
+	for (uint64_t i = 0; i < n; i++)
+		if (vmalloc_to_pfn(w->v, addr + i * PAGE, &l->pfns[i]))
+			l->pfns[i] = UINT64_MAX; /* compare() reports the hole */
+}
+
+static bool pfn_owned(const struct world *w, uint64_t pfn)
+{
+	for (unsigned i = 0; i < w->nlive; i++)
+		for (uint64_t k = 0; w->live[i].owns && k < w->live[i].npages; k++)
+			if (w->live[i].pfns[k] == pfn)
+				return true;
+	return false;
+}
+
+/* The model's side of placing an area of n pages: vmap's lowest fit, then
+ * (for vmalloc) the pages, or the area back at once. */
+static int model_place(struct world *w, uint64_t n, bool pages, uint64_t *addr)
+{
+	int rc;
+
+	if (n > w->span)
+		return -MM_ENOMEM;
+	rc = vmm_alloc(w->vm, (n + 1) * PAGE, PAGE, VSTART, w->vend, addr);
+	if (rc)
+		return rc;
+	if (pages && n > w->free0 - w->model_pages) {
+		vmm_free(w->vm, *addr);
+		return -MM_ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- ops ---- */
+
+static struct fz_result i_vmalloc(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int64_t nid = (int64_t)a[1];
+	int rc = vmalloc(W->v, a[0], nid < -100 || nid > 100 ? 100 : (int)nid, &addr);
+
+	if (!rc) { /* the client writes every page it got */
+		uint64_t n = a[0] / PAGE + (a[0] % PAGE != 0);
+
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t s = signature(addr, i);
+			char *p = vmalloc_host(W->v, addr + i * PAGE);
+
+			memcpy(p, &s, sizeof(s));
+			memcpy(p + PAGE - sizeof(s), &s, sizeof(s));
+		}
+	}
+	return RV(rc, addr);
+}
+static struct fz_result m_vmalloc(void *w, const uint64_t *a)
+{
+	int64_t nid = (int64_t)a[1];
+	uint64_t n, addr = 0;
+	int rc;
+
+	if (!a[0] || nid < -1 || nid >= (int64_t)buddy_nr_nodes(W->b))
+		return R(-MM_EINVAL);
+	n = a[0] / PAGE + (a[0] % PAGE != 0);
+	rc = model_place(W, n, true, &addr);
+	if (rc)
+		return R(rc);
+	W->model_pages += n;
+	live_add(W, addr, n, true);
+	return RV(0, addr);
+}
+
+static struct fz_result i_vfree(void *w, const uint64_t *a)
+{
+	return R(vfree(W->v, a[0]));
+}
+static struct fz_result m_vfree(void *w, const uint64_t *a)
+{
+	struct live *l = live_at(W, a[0]);
+
+	if (!l)
+		return R(-MM_ENOENT);
+	if (!l->owns)
+		return R(-MM_EINVAL);
+	W->model_pages -= l->npages;
+	vmm_free_lazy(W->vm, a[0]);
+	live_drop(W, l);
+	return R(0);
+}
+
+static struct fz_result i_vmap_pages(void *w, const uint64_t *a)
+{
+	uint64_t pfns[64], addr = 0, n = a[1] > 64 ? 64 : a[1];
+	int rc;
+
+	for (uint64_t i = 0; i < n; i++)
+		pfns[i] = a[0] + i;
+	rc = vmap_pages(W->v, pfns, n, &addr);
+	return RV(rc, addr);
+}
+static struct fz_result m_vmap_pages(void *w, const uint64_t *a)
+{
+	uint64_t n = a[1] > 64 ? 64 : a[1], addr = 0;
+	int rc;
+
+	if (!n)
+		return R(-MM_EINVAL);
+	for (uint64_t i = 0; i < n; i++)
+		if (!pfn_owned(W, a[0] + i))
+			return R(-MM_EINVAL);
+	rc = model_place(W, n, false, &addr);
+	if (rc)
+		return R(rc);
+	live_add(W, addr, n, false);
+	return RV(0, addr);
+}
+
+static struct fz_result i_vunmap(void *w, const uint64_t *a)
+{
+	return R(vunmap(W->v, a[0]));
+}
+static struct fz_result m_vunmap(void *w, const uint64_t *a)
+{
+	struct live *l = live_at(W, a[0]);
+
+	if (!l)
+		return R(-MM_ENOENT);
+	if (l->owns)
+		return R(-MM_EINVAL);
+	vmm_free_lazy(W->vm, a[0]);
+	live_drop(W, l);
+	return R(0);
+}
+
+static struct fz_result i_to_pfn(void *w, const uint64_t *a)
+{
+	uint64_t pfn = 0;
+
+	return RV(vmalloc_to_pfn(W->v, a[0], &pfn), pfn);
+}
+static struct fz_result m_to_pfn(void *w, const uint64_t *a)
+{
+	for (unsigned i = 0; i < W->nlive; i++) {
+		const struct live *l = &W->live[i];
+
+		if (a[0] >= l->addr && (a[0] - l->addr) / PAGE < l->npages)
+			return RV(0, l->pfns[(a[0] - l->addr) / PAGE]);
+	}
+	return R(-MM_ENOENT);
+}
+
+static struct fz_result i_purge(void *w, const uint64_t *a)
+{
+	(void)a;
+	vmap_purge(mm_machine_vmap(W->mach));
+	return R(0);
+}
+static struct fz_result m_purge(void *w, const uint64_t *a)
+{
+	(void)a;
+	vmm_purge(W->vm);
+	return R(0);
+}
+
+static struct fz_result i_nr_free(void *w, const uint64_t *a)
+{
+	(void)a;
+	return RV(0, buddy_nr_free(W->b, NUMA_NO_NODE));
+}
+static struct fz_result m_nr_free(void *w, const uint64_t *a)
+{
+	(void)a;
+	return RV(0, W->free0 - W->model_pages);
+}
+
+/* ---- the table ---- */
+
+#define A_H { "addr", FZ_HANDLE, 0, 0, NULL }
+#define A_ADDR { "addr", FZ_ADDR, 0, 0, NULL }
+
+static const struct fz_op_def ops[] = {
+	{ "vmalloc", FZ_RET_HANDLE, 2, { { "size", FZ_SIZE, 0, 0, NULL }, { "nid", FZ_INT, -1, 2, NULL } },
+	  i_vmalloc, m_vmalloc },
+	{ "vmalloc", FZ_RET_HANDLE, 2, { { "size", FZ_SIZE, 0, 0, NULL }, { "nid", FZ_INT, -1, 2, NULL } },
+	  i_vmalloc, m_vmalloc },
+	{ "vfree", 0, 1, { A_H }, i_vfree, m_vfree },
+	{ "vfree", 0, 1, { A_H }, i_vfree, m_vfree },
+	{ "vfree", 0, 1, { A_ADDR }, i_vfree, m_vfree },
+	{ "vmap_pages", FZ_RET_HANDLE, 2,
+	  { { "pfn", FZ_INT, 0, 600, NULL }, { "nr", FZ_INT, 0, 16, NULL } }, i_vmap_pages,
+	  m_vmap_pages },
+	{ "vunmap", 0, 1, { A_H }, i_vunmap, m_vunmap },
+	{ "vunmap", 0, 1, { A_ADDR }, i_vunmap, m_vunmap },
+	{ "vmalloc_to_pfn", FZ_RET_VALUE, 1, { A_ADDR }, i_to_pfn, m_to_pfn },
+	{ "vmalloc_to_pfn", FZ_RET_VALUE, 1, { A_H }, i_to_pfn, m_to_pfn },
+	{ "purge", 0, 0, { { 0 } }, i_purge, m_purge },
+	{ "nr_free", FZ_RET_VALUE, 0, { { 0 } }, i_nr_free, m_nr_free },
+};
+
+enum { C_PAGES, C_NODES, C_MAX_ORDER, C_HIGH, C_VPAGES, C_LAZY };
+
+static const struct fz_cfg_def cfg[] = {
+	{ "pages", 1, 512, 128 },
+	{ "nodes", 1, 2, 1 },
+	{ "max_order", 0, 6, 4 },
+	{ "pcp_high", 0, 16, 4 },
+	{ "vmalloc_pages", 2, 512, 96 },
+	{ "lazy_max_pages", 0, 32, 8 },
+};
+
+/* ---- world ---- */
+
+static void *create(const uint64_t *c, struct mm_meta *meta)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct mm_machine_config mc;
+	struct mm_range mem[2];
+	uint64_t bytes = c[C_PAGES] * PAGE;
+
+	if (!w)
+		abort();
+	mm_machine_default_config(&mc);
+	/* One node, or the memory split in two halves on two nodes. */
+	mem[0] = (struct mm_range){ 0, c[C_NODES] == 2 ? bytes / 2 : bytes, 0 };
+	mem[1] = (struct mm_range){ mem[0].size, bytes - mem[0].size, 1 };
+	mc.memory = mem;
+	mc.nr_memory = c[C_NODES] == 2 && mem[1].size ? 2 : 1;
+	mc.page_size = PAGE;
+	mc.max_order = (unsigned)c[C_MAX_ORDER];
+	mc.pcp_high = (unsigned)c[C_HIGH];
+	mc.pcp_batch = 2;
+	mc.backing = true;
+	mc.vmalloc_start = VSTART;
+	mc.vmalloc_size = c[C_VPAGES] * PAGE;
+	mc.lazy_max_pages = c[C_LAZY];
+	mc.meta = meta;
+	if (mm_machine_boot(&w->mach, &mc) != 0)
+		abort();
+	w->v = mm_machine_vmalloc(w->mach);
+	w->b = mm_machine_buddy(w->mach);
+	w->vend = VSTART + mc.vmalloc_size;
+	w->span = buddy_end_pfn(w->b) - buddy_start_pfn(w->b);
+	w->free0 = buddy_nr_free(w->b, NUMA_NO_NODE);
+	w->vm = vmm_create(VSTART, w->vend, PAGE, c[C_LAZY]);
+	if (!w->vm)
+		abort();
+	return w;
+}
+
+static void destroy(void *w)
+{
+	while (W->nlive)
+		live_drop(W, &W->live[0]);
+	mm_machine_destroy(W->mach);
+	vmm_destroy(W->vm);
+	free(w);
+}
+
+static const char *check(void *w)
+{
+	return mm_machine_check(W->mach);
+}
+
+struct list {
+	uint64_t start[1024], end[1024];
+	size_t n;
+};
+
+static void collect(void *ctx, uint64_t start, uint64_t end)
+{
+	struct list *l = ctx;
+
+	if (l->n < 1024) {
+		l->start[l->n] = start;
+		l->end[l->n] = end;
+	}
+	l->n++;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static const char *compare(void *w, char *buf, size_t len)
+{
+	static struct list impl, model;
+	static uint64_t owned[1024];
+	size_t nowned = 0;
+
+	/* The areas, as vmap's model has them. */
+	for (int k = VMAP_FREE; k <= VMAP_LAZY; k++) {
+		impl.n = 0;
+		vmap_walk(mm_machine_vmap(W->mach), (enum vmap_kind)k, collect, &impl);
+		model.n = vmm_areas(W->vm, (enum vmap_kind)k, model.start, model.end, 1024);
+		if (impl.n != model.n ||
+		    memcmp(impl.start, model.start, (impl.n < 1024 ? impl.n : 1024) * 8) ||
+		    memcmp(impl.end, model.end, (impl.n < 1024 ? impl.n : 1024) * 8)) {
+			snprintf(buf, len, "vmap %s areas differ from the model (%zu vs %zu)",
+				 k == VMAP_FREE ? "free" : k == VMAP_BUSY ? "busy" : "lazy", impl.n,
+				 model.n);
+			return buf;
+		}
+	}
+	/* Page accounting. */
+	if (buddy_nr_free(W->b, NUMA_NO_NODE) != W->free0 - W->model_pages ||
+	    vmalloc_nr_pages(W->v) != W->model_pages) {
+		snprintf(buf, len, "buddy has %" PRIu64 " free pages, vmalloc %" PRIu64
+			 "; model: %" PRIu64 " free, %" PRIu64 " in vmalloc",
+			 buddy_nr_free(W->b, NUMA_NO_NODE), vmalloc_nr_pages(W->v),
+			 W->free0 - W->model_pages, W->model_pages);
+		return buf;
+	}
+	/* Every live area's data, read back through its page table, and no
+	 * page in two vmalloc'ed areas. */
+	for (unsigned i = 0; i < W->nlive; i++) {
+		const struct live *l = &W->live[i];
+
+		for (uint64_t k = 0; k < l->npages; k++) {
+			uint64_t s = signature(l->addr, k), head, tail;
+			const char *p = vmalloc_host(W->v, l->addr + k * PAGE);
+
+			if (l->pfns[k] == UINT64_MAX || !p) {
+				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64 " not mapped",
+					 l->addr, k);
+				return buf;
+			}
+			if (!l->owns)
+				continue; /* an alias: its data is its owner's */
+			memcpy(&head, p, sizeof(head));
+			memcpy(&tail, p + PAGE - sizeof(tail), sizeof(tail));
+			if (head != s || tail != s) {
+				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64
+					 " (pfn 0x%" PRIx64 ") lost its data",
+					 l->addr, k, l->pfns[k]);
+				return buf;
+			}
+			if (nowned < 1024)
+				owned[nowned++] = l->pfns[k];
+		}
+	}
+	qsort(owned, nowned, sizeof(owned[0]), cmp_u64);
+	for (size_t i = 1; i < nowned; i++)
+		if (owned[i] == owned[i - 1]) {
+			snprintf(buf, len, "pfn 0x%" PRIx64 " is in two vmalloc'ed areas", owned[i]);
+			return buf;
+		}
+	return NULL;
+}
+
+static void dump(void *w, FILE *f)
+{
+	fprintf(f, "  live areas (model):");
+	for (unsigned i = 0; i < W->nlive; i++)
+		fprintf(f, " [0x%" PRIx64 " %" PRIu64 "p%s]", W->live[i].addr, W->live[i].npages,
+			W->live[i].owns ? "" : " alias");
+	fprintf(f, "\n  buddy free %" PRIu64 ", model %" PRIu64 "\n",
+		buddy_nr_free(W->b, NUMA_NO_NODE), W->free0 - W->model_pages);
+}
+
+static const struct fz_target target = {
+	.name = "vmalloc",
+	.cfg = cfg,
+	.ncfg = sizeof(cfg) / sizeof(cfg[0]),
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+	.create = create,
+	.destroy = destroy,
+	.compare = compare,
+	.check = check,
+	.dump = dump,
+};
+
+FZ_TARGET(target)

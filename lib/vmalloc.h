@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmalloc.h - virtually contiguous memory: a vmap area backed by buddy pages.
+ *
+ * Contract (the fuzz model predicts all of it):
+ *  - vmalloc(size, nid): size 0, or a nid outside [NUMA_NO_NODE, nodes):
+ *    -MM_EINVAL. More pages than buddy's span holds: -MM_ENOMEM before
+ *    anything else. The size is rounded up to pages; the area is that many
+ *    pages plus one guard page, the lowest fit in the whole range (as
+ *    vmap_alloc with page alignment). Then the pages: blocks of the highest
+ *    order whose size still fits what is left (at most max_order), each
+ *    split to order-0 pages; after the first block that cannot be had, one
+ *    page at a time. When pages run out, everything taken goes back (the
+ *    pages, and the area at once, not lazily): -MM_ENOMEM.
+ *  - vfree(addr): addr must be the start of a vmalloc'ed area (-MM_ENOENT
+ *    otherwise, -MM_EINVAL for a vmap_pages area). Its pages go back
+ *    through buddy_free_contig_range, one call per run of contiguous pfns;
+ *    then the area is freed lazily.
+ *  - vmap_pages(pfns, n): n pages the caller owns (each an allocated buddy
+ *    page, else -MM_EINVAL; n 0: -MM_EINVAL) mapped into a new area (+ a
+ *    guard page); vunmap(addr) unmaps one (lazily; -MM_EINVAL for a
+ *    vmalloc'ed area). The pages stay the caller's, to keep allocated
+ *    while they are mapped.
+ *  - vmalloc_to_pfn(addr): the pfn behind addr, -MM_ENOENT outside every
+ *    mapped page (a guard page included).
+ *  - A bookkeeping allocation that fails: -MM_ENOMEM, nothing changed.
+ */
+#ifndef MMSTACK_VMALLOC_H
+#define MMSTACK_VMALLOC_H
+
+#include "buddy.h"
+#include "vmap.h"
+
+struct vmalloc;
+
+/* Over a vmap instance and a buddy instance (which it does not own). */
+int vmalloc_create(struct vmalloc **out, struct vmap *vmap, struct buddy *buddy,
+		   struct mm_meta *meta);
+/* Frees every area still live (its pages too, for vmalloc'ed ones). */
+void vmalloc_destroy(struct vmalloc *v);
+
+int vmalloc(struct vmalloc *v, uint64_t size, int nid, uint64_t *addr);
+int vfree(struct vmalloc *v, uint64_t addr);
+int vmap_pages(struct vmalloc *v, const uint64_t *pfns, uint64_t n, uint64_t *addr);
+int vunmap(struct vmalloc *v, uint64_t addr);
+int vmalloc_to_pfn(const struct vmalloc *v, uint64_t addr, uint64_t *pfn);
+/* Host memory behind addr when buddy has backing memory, else NULL. */
+void *vmalloc_host(const struct vmalloc *v, uint64_t addr);
+
+/* Pages held by vmalloc'ed areas (not vmap_pages ones). */
+uint64_t vmalloc_nr_pages(const struct vmalloc *v);
+
+/* Every area is a busy vmap area of its size plus the guard, every page it
+ * maps is an allocated buddy page, no page is in two vmalloc'ed areas. */
+const char *vmalloc_check(const struct vmalloc *v);
+
+#endif
