@@ -201,23 +201,28 @@ static bool va_fit(const struct va *v, uint64_t size, uint64_t align, uint64_t l
 
 /*
  * The lowest free area holding a fit (the kernel's find_vmap_lowest_match,
- * but exhaustive): a subtree is skipped only when it cannot hold one: its
- * largest area is too small, or all its areas end at or before lo (a left
- * subtree under a node starting at or before lo), or start at or after hi.
+ * but exhaustive). The subtree under n lies within [blo, bhi): free areas
+ * never touch, so everything left of a node ends before its start and
+ * everything right of it begins after its end. A subtree is skipped only
+ * when it cannot hold a fit: its largest area is too small, or no aligned
+ * block of the size fits in its bounds clipped to [lo, hi). The bounds make
+ * large alignments cheap: a subtree whose span holds no aligned address
+ * is never entered.
  */
-static struct va *lowest_fit(struct rb_node *n, uint64_t size, uint64_t align, uint64_t lo,
-			     uint64_t hi, uint64_t *addr)
+static struct va *lowest_fit(struct rb_node *n, uint64_t blo, uint64_t bhi, uint64_t size,
+			     uint64_t align, uint64_t lo, uint64_t hi, uint64_t *addr)
 {
 	while (n && va_of(n)->subtree_max >= size) {
 		struct va *v = va_of(n), *r;
+		uint64_t a, lim = mm_min(bhi, hi);
 
-		if (n->left && v->start > lo &&
-		    (r = lowest_fit(n->left, size, align, lo, hi, addr)))
+		if (!mm_round_up(mm_max(blo, lo), align, &a) || a > lim || lim - a < size)
+			return NULL;
+		if (n->left && (r = lowest_fit(n->left, blo, v->start, size, align, lo, hi, addr)))
 			return r;
 		if (va_fit(v, size, align, lo, hi, addr))
 			return v;
-		if (v->start >= hi)
-			return NULL;
+		blo = v->end;
 		n = n->right;
 	}
 	return NULL;
@@ -350,10 +355,10 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 	err = cache_fill(vm, 2);
 	if (err)
 		return err;
-	v = lowest_fit(vm->free.node, size, align, lo, hi, &a);
+	v = lowest_fit(vm->free.node, vm->vstart, vm->vend, size, align, lo, hi, &a);
 	if (!v && vm->lazy.node) {
 		vmap_purge(vm);
-		v = lowest_fit(vm->free.node, size, align, lo, hi, &a);
+		v = lowest_fit(vm->free.node, vm->vstart, vm->vend, size, align, lo, hi, &a);
 	}
 	if (!v)
 		return -MM_ENOMEM;
