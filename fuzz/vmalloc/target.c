@@ -222,8 +222,9 @@ static struct fz_result m_vunmap(void *w, const uint64_t *a)
 static struct fz_result i_to_pfn(void *w, const uint64_t *a)
 {
 	uint64_t pfn = 0;
+	int rc = vmalloc_to_pfn(W->v, a[0], &pfn); /* before pfn is read */
 
-	return RV(vmalloc_to_pfn(W->v, a[0], &pfn), pfn);
+	return RV(rc, pfn);
 }
 static struct fz_result m_to_pfn(void *w, const uint64_t *a)
 {
