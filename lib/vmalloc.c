@@ -101,6 +101,29 @@ static bool area_bytes(const struct vmalloc *v, uint64_t n, uint64_t *bytes)
 	return n < UINT64_MAX / v->page && mm_add_ok(n * v->page, v->page, bytes);
 }
 
+/* A record for n pages and its vmap area (n pages and the guard, the lowest
+ * fit in the whole range); nothing is left behind on failure. */
+static int area_place(struct vmalloc *v, uint64_t n, struct vm_area **out)
+{
+	struct vm_area *a;
+	uint64_t bytes;
+	int err;
+
+	if (!area_bytes(v, n, &bytes))
+		return -MM_ENOMEM;
+	a = area_new(v, n);
+	if (!a)
+		return -MM_ENOMEM;
+	err = vmap_alloc(v->vmap, bytes, v->page, vmap_start(v->vmap), vmap_end(v->vmap),
+			 &a->addr);
+	if (err) {
+		area_delete(v, a);
+		return err;
+	}
+	*out = a;
+	return 0;
+}
+
 int vmalloc_create(struct vmalloc **out, struct vmap *vmap, struct buddy *buddy,
 		   struct mm_meta *meta)
 {
@@ -169,7 +192,7 @@ static int fill_pages(struct vmalloc *v, struct vm_area *a, int nid)
 
 int vmalloc(struct vmalloc *v, uint64_t size, int nid, uint64_t *addr)
 {
-	uint64_t n, bytes, span = buddy_end_pfn(v->buddy) - buddy_start_pfn(v->buddy);
+	uint64_t n, span = buddy_end_pfn(v->buddy) - buddy_start_pfn(v->buddy);
 	struct vm_area *a;
 	int err;
 
@@ -178,17 +201,11 @@ int vmalloc(struct vmalloc *v, uint64_t size, int nid, uint64_t *addr)
 	n = size / v->page + (size % v->page != 0);
 	/* More pages than the machine has can never be had: fail before
 	 * anything moves (the vmap search could purge lazy areas). */
-	if (n > span || !area_bytes(v, n, &bytes))
+	if (n > span)
 		return -MM_ENOMEM;
-	a = area_new(v, n);
-	if (!a)
-		return -MM_ENOMEM;
-	err = vmap_alloc(v->vmap, bytes, v->page, vmap_start(v->vmap), vmap_end(v->vmap),
-			 &a->addr);
-	if (err) {
-		area_delete(v, a);
+	err = area_place(v, n, &a);
+	if (err)
 		return err;
-	}
 	err = fill_pages(v, a, nid);
 	if (err) {
 		vmap_free(v->vmap, a->addr);
@@ -236,7 +253,6 @@ static bool page_allocated(const struct buddy *b, uint64_t pfn)
 int vmap_pages(struct vmalloc *v, const uint64_t *pfns, uint64_t n, uint64_t *addr)
 {
 	struct vm_area *a;
-	uint64_t bytes;
 	int err;
 
 	if (!n || !pfns || !addr)
@@ -244,17 +260,9 @@ int vmap_pages(struct vmalloc *v, const uint64_t *pfns, uint64_t n, uint64_t *ad
 	for (uint64_t i = 0; i < n; i++)
 		if (!page_allocated(v->buddy, pfns[i]))
 			return -MM_EINVAL;
-	if (!area_bytes(v, n, &bytes))
-		return -MM_ENOMEM;
-	a = area_new(v, n);
-	if (!a)
-		return -MM_ENOMEM;
-	err = vmap_alloc(v->vmap, bytes, v->page, vmap_start(v->vmap), vmap_end(v->vmap),
-			 &a->addr);
-	if (err) {
-		area_delete(v, a);
+	err = area_place(v, n, &a);
+	if (err)
 		return err;
-	}
 	for (uint64_t i = 0; i < n; i++)
 		a->pfns[i] = pfns[i];
 	a->owns = false;

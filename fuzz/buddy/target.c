@@ -33,20 +33,6 @@ struct world {
 
 #define W ((struct world *)w)
 
-static struct fz_result R(int rc)
-{
-	struct fz_result r = { rc, 0 };
-
-	return r;
-}
-
-static struct fz_result RV(int rc, uint64_t v)
-{
-	struct fz_result r = { rc, rc == 0 ? v : 0 };
-
-	return r;
-}
-
 /* Bad (raw) arguments keep their badness when narrowed. */
 static unsigned u_arg(uint64_t v)
 {
@@ -75,11 +61,11 @@ static void witness(struct world *w, uint64_t pfn, uint64_t nr)
 
 static struct fz_result i_set_cpu(void *w, const uint64_t *a)
 {
-	return R(buddy_set_cpu(W->b, u_arg(a[0])));
+	return fz_rc(buddy_set_cpu(W->b, u_arg(a[0])));
 }
 static struct fz_result m_set_cpu(void *w, const uint64_t *a)
 {
-	return R(bm_set_cpu(W->m, u_arg(a[0])));
+	return fz_rc(bm_set_cpu(W->m, u_arg(a[0])));
 }
 
 static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
@@ -90,59 +76,59 @@ static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
 	W->impl_pfn = pfn;
 	if (!W->impl_rc)
 		witness(W, pfn, (uint64_t)1 << u_arg(a[0]));
-	return RV(W->impl_rc, pfn);
+	return fz_val(W->impl_rc, pfn);
 }
 static struct fz_result m_alloc_pages(void *w, const uint64_t *a)
 {
 	uint64_t pfn = 0;
 	int rc = bm_alloc_pages(W->m, u_arg(a[0]), nid_arg(a[1]), W->impl_rc, W->impl_pfn, &pfn);
 
-	return RV(rc, pfn);
+	return fz_val(rc, pfn);
 }
 
 static struct fz_result i_free_pages(void *w, const uint64_t *a)
 {
-	return R(buddy_free_pages(W->b, a[0], u_arg(a[1])));
+	return fz_rc(buddy_free_pages(W->b, a[0], u_arg(a[1])));
 }
 static struct fz_result m_free_pages(void *w, const uint64_t *a)
 {
-	return R(bm_free_pages(W->m, a[0], u_arg(a[1])));
+	return fz_rc(bm_free_pages(W->m, a[0], u_arg(a[1])));
 }
 
 static struct fz_result i_get_page(void *w, const uint64_t *a)
 {
-	return R(buddy_get_page(W->b, a[0]));
+	return fz_rc(buddy_get_page(W->b, a[0]));
 }
 static struct fz_result m_get_page(void *w, const uint64_t *a)
 {
-	return R(bm_get_page(W->m, a[0]));
+	return fz_rc(bm_get_page(W->m, a[0]));
 }
 
 static struct fz_result i_put_page(void *w, const uint64_t *a)
 {
-	return R(buddy_put_page(W->b, a[0]));
+	return fz_rc(buddy_put_page(W->b, a[0]));
 }
 static struct fz_result m_put_page(void *w, const uint64_t *a)
 {
-	return R(bm_put_page(W->m, a[0]));
+	return fz_rc(bm_put_page(W->m, a[0]));
 }
 
 static struct fz_result i_split_page(void *w, const uint64_t *a)
 {
-	return R(buddy_split_page(W->b, a[0], u_arg(a[1])));
+	return fz_rc(buddy_split_page(W->b, a[0], u_arg(a[1])));
 }
 static struct fz_result m_split_page(void *w, const uint64_t *a)
 {
-	return R(bm_split_page(W->m, a[0], u_arg(a[1])));
+	return fz_rc(bm_split_page(W->m, a[0], u_arg(a[1])));
 }
 
 static struct fz_result i_free_contig(void *w, const uint64_t *a)
 {
-	return R(buddy_free_contig_range(W->b, a[0], a[1]));
+	return fz_rc(buddy_free_contig_range(W->b, a[0], a[1]));
 }
 static struct fz_result m_free_contig(void *w, const uint64_t *a)
 {
-	return R(bm_free_contig_range(W->m, a[0], a[1]));
+	return fz_rc(bm_free_contig_range(W->m, a[0], a[1]));
 }
 
 static struct fz_result i_alloc_contig_range(void *w, const uint64_t *a)
@@ -151,11 +137,11 @@ static struct fz_result i_alloc_contig_range(void *w, const uint64_t *a)
 
 	if (!rc)
 		witness(W, a[0], a[1] - a[0]);
-	return R(rc);
+	return fz_rc(rc);
 }
 static struct fz_result m_alloc_contig_range(void *w, const uint64_t *a)
 {
-	return R(bm_alloc_contig_range(W->m, a[0], a[1]));
+	return fz_rc(bm_alloc_contig_range(W->m, a[0], a[1]));
 }
 
 static struct fz_result i_alloc_contig_pages(void *w, const uint64_t *a)
@@ -165,62 +151,62 @@ static struct fz_result i_alloc_contig_pages(void *w, const uint64_t *a)
 
 	if (!rc)
 		witness(W, pfn, a[0]);
-	return RV(rc, pfn);
+	return fz_val(rc, pfn);
 }
 static struct fz_result m_alloc_contig_pages(void *w, const uint64_t *a)
 {
 	uint64_t pfn = 0;
 	int rc = bm_alloc_contig_pages(W->m, a[0], nid_arg(a[1]), &pfn);
 
-	return RV(rc, pfn);
+	return fz_val(rc, pfn);
 }
 
 static struct fz_result i_drain(void *w, const uint64_t *a)
 {
-	return R(buddy_drain(W->b, u_arg(a[0])));
+	return fz_rc(buddy_drain(W->b, u_arg(a[0])));
 }
 static struct fz_result m_drain(void *w, const uint64_t *a)
 {
-	return R(bm_drain(W->m, u_arg(a[0])));
+	return fz_rc(bm_drain(W->m, u_arg(a[0])));
 }
 
 static struct fz_result i_drain_all(void *w, const uint64_t *a)
 {
 	(void)a;
 	buddy_drain_all(W->b);
-	return R(0);
+	return fz_rc(0);
 }
 static struct fz_result m_drain_all(void *w, const uint64_t *a)
 {
 	(void)w, (void)a;
-	return R(0);
+	return fz_rc(0);
 }
 
 static struct fz_result i_add_memory(void *w, const uint64_t *a)
 {
-	return R(buddy_add_memory(W->b, a[0], a[1], nid_arg(a[2])));
+	return fz_rc(buddy_add_memory(W->b, a[0], a[1], nid_arg(a[2])));
 }
 static struct fz_result m_add_memory(void *w, const uint64_t *a)
 {
-	return R(bm_add_memory(W->m, a[0], a[1], nid_arg(a[2])));
+	return fz_rc(bm_add_memory(W->m, a[0], a[1], nid_arg(a[2])));
 }
 
 static struct fz_result i_free_boot(void *w, const uint64_t *a)
 {
-	return R(buddy_free_boot_range(W->b, a[0], a[1]));
+	return fz_rc(buddy_free_boot_range(W->b, a[0], a[1]));
 }
 static struct fz_result m_free_boot(void *w, const uint64_t *a)
 {
-	return R(bm_free_boot_range(W->m, a[0], a[1]));
+	return fz_rc(bm_free_boot_range(W->m, a[0], a[1]));
 }
 
 static struct fz_result i_nr_free(void *w, const uint64_t *a)
 {
-	return RV(0, buddy_nr_free(W->b, nid_arg(a[0])));
+	return fz_val(0, buddy_nr_free(W->b, nid_arg(a[0])));
 }
 static struct fz_result m_nr_free(void *w, const uint64_t *a)
 {
-	return RV(0, bm_nr_free(W->m, nid_arg(a[0])));
+	return fz_val(0, bm_nr_free(W->m, nid_arg(a[0])));
 }
 
 /* ---- the table ---- */

@@ -52,6 +52,29 @@ struct fz_result {
 	uint64_t val;
 };
 
+/* Results, as the apply functions build them. */
+static inline struct fz_result fz_rc(int rc)
+{
+	struct fz_result r = { rc, 0 };
+
+	return r;
+}
+
+/* A value that counts only when the op succeeded. */
+static inline struct fz_result fz_val(int rc, uint64_t v)
+{
+	struct fz_result r = { rc, rc == 0 ? v : 0 };
+
+	return r;
+}
+
+static inline struct fz_result fz_bool(bool b)
+{
+	struct fz_result r = { 0, b };
+
+	return r;
+}
+
 /* Op flags. */
 #define FZ_RET_VALUE 0x1u  /* val is meaningful and compared, printed "-> 0x..." */
 #define FZ_RET_HANDLE 0x2u /* a successful result becomes the next handle */

@@ -23,29 +23,7 @@ struct world {
 
 /* ---- helpers ---- */
 
-static struct fz_result R(int rc)
-{
-	struct fz_result r = { rc, 0 };
-
-	return r;
-}
-
-static struct fz_result RV(int rc, uint64_t v)
-{
-	struct fz_result r = { rc, rc == 0 ? v : 0 };
-
-	return r;
-}
-
-static struct fz_result RB(bool b)
-{
-	struct fz_result r = { 0, b };
-
-	return r;
-}
-
 #define W ((struct world *)w)
-#define NID(x) ((int)(int64_t)(x))
 /* A raw (bad) int argument may not fit an int: keep it out of range. */
 static int nid_arg(uint64_t v)
 {
@@ -63,57 +41,57 @@ static uint32_t flags_arg(uint64_t v)
 
 static struct fz_result i_add(void *w, const uint64_t *a)
 {
-	return R(memblock_add(W->mb, a[0], a[1]));
+	return fz_rc(memblock_add(W->mb, a[0], a[1]));
 }
 static struct fz_result m_add(void *w, const uint64_t *a)
 {
-	return R(mbm_add_node(W->m, a[0], a[1], NUMA_NO_NODE, 0));
+	return fz_rc(mbm_add_node(W->m, a[0], a[1], NUMA_NO_NODE, 0));
 }
 
 static struct fz_result i_add_node(void *w, const uint64_t *a)
 {
-	return R(memblock_add_node(W->mb, a[0], a[1], nid_arg(a[2]), flags_arg(a[3])));
+	return fz_rc(memblock_add_node(W->mb, a[0], a[1], nid_arg(a[2]), flags_arg(a[3])));
 }
 static struct fz_result m_add_node(void *w, const uint64_t *a)
 {
-	return R(mbm_add_node(W->m, a[0], a[1], nid_arg(a[2]), flags_arg(a[3])));
+	return fz_rc(mbm_add_node(W->m, a[0], a[1], nid_arg(a[2]), flags_arg(a[3])));
 }
 
 static struct fz_result i_reserve(void *w, const uint64_t *a)
 {
-	return R(memblock_reserve(W->mb, a[0], a[1]));
+	return fz_rc(memblock_reserve(W->mb, a[0], a[1]));
 }
 static struct fz_result m_reserve(void *w, const uint64_t *a)
 {
-	return R(mbm_reserve(W->m, a[0], a[1]));
+	return fz_rc(mbm_reserve(W->m, a[0], a[1]));
 }
 
 static struct fz_result i_remove(void *w, const uint64_t *a)
 {
-	return R(memblock_remove(W->mb, a[0], a[1]));
+	return fz_rc(memblock_remove(W->mb, a[0], a[1]));
 }
 static struct fz_result m_remove(void *w, const uint64_t *a)
 {
-	return R(mbm_remove(W->m, a[0], a[1]));
+	return fz_rc(mbm_remove(W->m, a[0], a[1]));
 }
 
 static struct fz_result i_phys_free(void *w, const uint64_t *a)
 {
-	return R(memblock_phys_free(W->mb, a[0], a[1]));
+	return fz_rc(memblock_phys_free(W->mb, a[0], a[1]));
 }
 static struct fz_result m_phys_free(void *w, const uint64_t *a)
 {
-	return R(mbm_phys_free(W->m, a[0], a[1]));
+	return fz_rc(mbm_phys_free(W->m, a[0], a[1]));
 }
 
 #define FLAG_OP(name, flag, set)                                                  \
 	static struct fz_result i_##name(void *w, const uint64_t *a)              \
 	{                                                                         \
-		return R(memblock_##name(W->mb, a[0], a[1]));                     \
+		return fz_rc(memblock_##name(W->mb, a[0], a[1]));                     \
 	}                                                                         \
 	static struct fz_result m_##name(void *w, const uint64_t *a)              \
 	{                                                                         \
-		return R(mbm_setclr_flag(W->m, a[0], a[1], flag, set));          \
+		return fz_rc(mbm_setclr_flag(W->m, a[0], a[1], flag, set));          \
 	}
 FLAG_OP(mark_hotplug, MEMBLOCK_HOTPLUG, true)
 FLAG_OP(clear_hotplug, MEMBLOCK_HOTPLUG, false)
@@ -128,42 +106,42 @@ static enum memblock_type_id type_arg(uint64_t v)
 
 static struct fz_result i_set_node(void *w, const uint64_t *a)
 {
-	return R(memblock_set_node(W->mb, a[0], a[1], type_arg(a[2]), nid_arg(a[3])));
+	return fz_rc(memblock_set_node(W->mb, a[0], a[1], type_arg(a[2]), nid_arg(a[3])));
 }
 static struct fz_result m_set_node(void *w, const uint64_t *a)
 {
-	return R(mbm_set_node(W->m, a[0], a[1], (int)type_arg(a[2]), nid_arg(a[3])));
+	return fz_rc(mbm_set_node(W->m, a[0], a[1], (int)type_arg(a[2]), nid_arg(a[3])));
 }
 
 static struct fz_result i_trim(void *w, const uint64_t *a)
 {
-	return R(memblock_trim_memory(W->mb, a[0]));
+	return fz_rc(memblock_trim_memory(W->mb, a[0]));
 }
 static struct fz_result m_trim(void *w, const uint64_t *a)
 {
-	return R(mbm_trim_memory(W->m, a[0]));
+	return fz_rc(mbm_trim_memory(W->m, a[0]));
 }
 
 static struct fz_result i_limit(void *w, const uint64_t *a)
 {
 	memblock_set_current_limit(W->mb, a[0]);
-	return R(0);
+	return fz_rc(0);
 }
 static struct fz_result m_limit(void *w, const uint64_t *a)
 {
 	mbm_set_current_limit(W->m, a[0]);
-	return R(0);
+	return fz_rc(0);
 }
 
 static struct fz_result i_bottom_up(void *w, const uint64_t *a)
 {
 	memblock_set_bottom_up(W->mb, a[0] != 0);
-	return R(0);
+	return fz_rc(0);
 }
 static struct fz_result m_bottom_up(void *w, const uint64_t *a)
 {
 	mbm_set_bottom_up(W->m, a[0] != 0);
-	return R(0);
+	return fz_rc(0);
 }
 
 static struct fz_result i_alloc_range(void *w, const uint64_t *a)
@@ -172,7 +150,7 @@ static struct fz_result i_alloc_range(void *w, const uint64_t *a)
 	int rc = memblock_phys_alloc_range(W->mb, a[0], a[1], a[2], a[3], nid_arg(a[4]),
 					   a[5] != 0, &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_alloc_range(void *w, const uint64_t *a)
 {
@@ -180,7 +158,7 @@ static struct fz_result m_alloc_range(void *w, const uint64_t *a)
 	int rc = mbm_phys_alloc_range(W->m, a[0], a[1], a[2], a[3], nid_arg(a[4]), a[5] != 0,
 				      &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 
 static struct fz_result i_try_nid(void *w, const uint64_t *a)
@@ -188,14 +166,14 @@ static struct fz_result i_try_nid(void *w, const uint64_t *a)
 	uint64_t addr = 0;
 	int rc = memblock_alloc_try_nid(W->mb, a[0], a[1], a[2], a[3], nid_arg(a[4]), &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_try_nid(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
 	int rc = mbm_alloc_nid(W->m, a[0], a[1], a[2], a[3], nid_arg(a[4]), false, &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 
 static struct fz_result i_exact_nid(void *w, const uint64_t *a)
@@ -203,44 +181,44 @@ static struct fz_result i_exact_nid(void *w, const uint64_t *a)
 	uint64_t addr = 0;
 	int rc = memblock_alloc_exact_nid(W->mb, a[0], a[1], a[2], a[3], nid_arg(a[4]), &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_exact_nid(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
 	int rc = mbm_alloc_nid(W->m, a[0], a[1], a[2], a[3], nid_arg(a[4]), true, &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 
 static struct fz_result i_is_memory(void *w, const uint64_t *a)
 {
-	return RB(memblock_is_memory(W->mb, a[0]));
+	return fz_bool(memblock_is_memory(W->mb, a[0]));
 }
 static struct fz_result m_is_memory(void *w, const uint64_t *a)
 {
-	return RB(mbm_is_memory(W->m, a[0]));
+	return fz_bool(mbm_is_memory(W->m, a[0]));
 }
 
 static struct fz_result i_is_reserved(void *w, const uint64_t *a)
 {
-	return RB(memblock_is_region_reserved(W->mb, a[0], a[1]));
+	return fz_bool(memblock_is_region_reserved(W->mb, a[0], a[1]));
 }
 static struct fz_result m_is_reserved(void *w, const uint64_t *a)
 {
-	return RB(mbm_is_region_reserved(W->m, a[0], a[1]));
+	return fz_bool(mbm_is_region_reserved(W->m, a[0], a[1]));
 }
 
 #define QUERY_OP(name)                                                            \
 	static struct fz_result i_##name(void *w, const uint64_t *a)              \
 	{                                                                         \
 		(void)a;                                                          \
-		return RV(0, memblock_##name(W->mb));                             \
+		return fz_val(0, memblock_##name(W->mb));                             \
 	}                                                                         \
 	static struct fz_result m_##name(void *w, const uint64_t *a)              \
 	{                                                                         \
 		(void)a;                                                          \
-		return RV(0, mbm_##name(W->m));                                   \
+		return fz_val(0, mbm_##name(W->m));                                   \
 	}
 QUERY_OP(phys_mem_size)
 QUERY_OP(reserved_size)
@@ -254,11 +232,11 @@ static struct fz_result i_free_ranges(void *w, const uint64_t *a)
 
 	while (memblock_next_free_range(W->mb, nid_arg(a[0]), &it, &s, &e, &nid))
 		n++;
-	return RV(0, n);
+	return fz_val(0, n);
 }
 static struct fz_result m_free_ranges(void *w, const uint64_t *a)
 {
-	return RV(0, mbm_free_ranges(W->m, nid_arg(a[0]), NULL, NULL, NULL, 0));
+	return fz_val(0, mbm_free_ranges(W->m, nid_arg(a[0]), NULL, NULL, NULL, 0));
 }
 
 /* ---- the table ---- */

@@ -40,20 +40,6 @@ struct world {
 
 #define W ((struct world *)w)
 
-static struct fz_result R(int rc)
-{
-	struct fz_result r = { rc, 0 };
-
-	return r;
-}
-
-static struct fz_result RV(int rc, uint64_t v)
-{
-	struct fz_result r = { rc, rc == 0 ? v : 0 };
-
-	return r;
-}
-
 static uint64_t signature(uint64_t addr, uint64_t i)
 {
 	return (addr * 0x9e3779b97f4a7c15ull) ^ (i + 1) * 0xbf58476d1ce4e5b9ull;
@@ -138,7 +124,7 @@ static struct fz_result i_vmalloc(void *w, const uint64_t *a)
 			memcpy(p + PAGE - sizeof(s), &s, sizeof(s));
 		}
 	}
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_vmalloc(void *w, const uint64_t *a)
 {
@@ -147,32 +133,32 @@ static struct fz_result m_vmalloc(void *w, const uint64_t *a)
 	int rc;
 
 	if (!a[0] || nid < -1 || nid >= (int64_t)buddy_nr_nodes(W->b))
-		return R(-MM_EINVAL);
+		return fz_rc(-MM_EINVAL);
 	n = a[0] / PAGE + (a[0] % PAGE != 0);
 	rc = model_place(W, n, true, &addr);
 	if (rc)
-		return R(rc);
+		return fz_rc(rc);
 	W->model_pages += n;
 	live_add(W, addr, n, true);
-	return RV(0, addr);
+	return fz_val(0, addr);
 }
 
 static struct fz_result i_vfree(void *w, const uint64_t *a)
 {
-	return R(vfree(W->v, a[0]));
+	return fz_rc(vfree(W->v, a[0]));
 }
 static struct fz_result m_vfree(void *w, const uint64_t *a)
 {
 	struct live *l = live_at(W, a[0]);
 
 	if (!l)
-		return R(-MM_ENOENT);
+		return fz_rc(-MM_ENOENT);
 	if (!l->owns)
-		return R(-MM_EINVAL);
+		return fz_rc(-MM_EINVAL);
 	W->model_pages -= l->npages;
 	vmm_free_lazy(W->vm, a[0]);
 	live_drop(W, l);
-	return R(0);
+	return fz_rc(0);
 }
 
 static struct fz_result i_vmap_pages(void *w, const uint64_t *a)
@@ -183,7 +169,7 @@ static struct fz_result i_vmap_pages(void *w, const uint64_t *a)
 	for (uint64_t i = 0; i < n; i++)
 		pfns[i] = a[0] + i;
 	rc = vmap_pages(W->v, pfns, n, &addr);
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_vmap_pages(void *w, const uint64_t *a)
 {
@@ -191,32 +177,32 @@ static struct fz_result m_vmap_pages(void *w, const uint64_t *a)
 	int rc;
 
 	if (!n)
-		return R(-MM_EINVAL);
+		return fz_rc(-MM_EINVAL);
 	for (uint64_t i = 0; i < n; i++)
 		if (!pfn_owned(W, a[0] + i))
-			return R(-MM_EINVAL);
+			return fz_rc(-MM_EINVAL);
 	rc = model_place(W, n, false, &addr);
 	if (rc)
-		return R(rc);
+		return fz_rc(rc);
 	live_add(W, addr, n, false);
-	return RV(0, addr);
+	return fz_val(0, addr);
 }
 
 static struct fz_result i_vunmap(void *w, const uint64_t *a)
 {
-	return R(vunmap(W->v, a[0]));
+	return fz_rc(vunmap(W->v, a[0]));
 }
 static struct fz_result m_vunmap(void *w, const uint64_t *a)
 {
 	struct live *l = live_at(W, a[0]);
 
 	if (!l)
-		return R(-MM_ENOENT);
+		return fz_rc(-MM_ENOENT);
 	if (l->owns)
-		return R(-MM_EINVAL);
+		return fz_rc(-MM_EINVAL);
 	vmm_free_lazy(W->vm, a[0]);
 	live_drop(W, l);
-	return R(0);
+	return fz_rc(0);
 }
 
 static struct fz_result i_to_pfn(void *w, const uint64_t *a)
@@ -224,7 +210,7 @@ static struct fz_result i_to_pfn(void *w, const uint64_t *a)
 	uint64_t pfn = 0;
 	int rc = vmalloc_to_pfn(W->v, a[0], &pfn); /* before pfn is read */
 
-	return RV(rc, pfn);
+	return fz_val(rc, pfn);
 }
 static struct fz_result m_to_pfn(void *w, const uint64_t *a)
 {
@@ -232,33 +218,33 @@ static struct fz_result m_to_pfn(void *w, const uint64_t *a)
 		const struct live *l = &W->live[i];
 
 		if (a[0] >= l->addr && (a[0] - l->addr) / PAGE < l->npages)
-			return RV(0, l->pfns[(a[0] - l->addr) / PAGE]);
+			return fz_val(0, l->pfns[(a[0] - l->addr) / PAGE]);
 	}
-	return R(-MM_ENOENT);
+	return fz_rc(-MM_ENOENT);
 }
 
 static struct fz_result i_purge(void *w, const uint64_t *a)
 {
 	(void)a;
 	vmap_purge(mm_machine_vmap(W->mach));
-	return R(0);
+	return fz_rc(0);
 }
 static struct fz_result m_purge(void *w, const uint64_t *a)
 {
 	(void)a;
 	vmm_purge(W->vm);
-	return R(0);
+	return fz_rc(0);
 }
 
 static struct fz_result i_nr_free(void *w, const uint64_t *a)
 {
 	(void)a;
-	return RV(0, buddy_nr_free(W->b, NUMA_NO_NODE));
+	return fz_val(0, buddy_nr_free(W->b, NUMA_NO_NODE));
 }
 static struct fz_result m_nr_free(void *w, const uint64_t *a)
 {
 	(void)a;
-	return RV(0, W->free0 - W->model_pages);
+	return fz_val(0, W->free0 - W->model_pages);
 }
 
 /* ---- the table ---- */

@@ -28,20 +28,6 @@ struct world {
 
 #define W ((struct world *)w)
 
-static struct fz_result R(int rc)
-{
-	struct fz_result r = { rc, 0 };
-
-	return r;
-}
-
-static struct fz_result RV(int rc, uint64_t v)
-{
-	struct fz_result r = { rc, rc == 0 ? v : 0 };
-
-	return r;
-}
-
 /* ---- ops ---- */
 
 static struct fz_result i_alloc(void *w, const uint64_t *a)
@@ -49,14 +35,14 @@ static struct fz_result i_alloc(void *w, const uint64_t *a)
 	uint64_t addr = 0;
 	int rc = vmap_alloc(W->v, a[0], a[1], W->vstart, W->vend, &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_alloc(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
 	int rc = vmm_alloc(W->m, a[0], a[1], W->vstart, W->vend, &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 
 static struct fz_result i_alloc_in(void *w, const uint64_t *a)
@@ -64,45 +50,45 @@ static struct fz_result i_alloc_in(void *w, const uint64_t *a)
 	uint64_t addr = 0;
 	int rc = vmap_alloc(W->v, a[0], a[1], a[2], a[3], &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_alloc_in(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
 	int rc = vmm_alloc(W->m, a[0], a[1], a[2], a[3], &addr);
 
-	return RV(rc, addr);
+	return fz_val(rc, addr);
 }
 
 static struct fz_result i_free(void *w, const uint64_t *a)
 {
-	return R(vmap_free(W->v, a[0]));
+	return fz_rc(vmap_free(W->v, a[0]));
 }
 static struct fz_result m_free(void *w, const uint64_t *a)
 {
-	return R(vmm_free(W->m, a[0]));
+	return fz_rc(vmm_free(W->m, a[0]));
 }
 
 static struct fz_result i_free_lazy(void *w, const uint64_t *a)
 {
-	return R(vmap_free_lazy(W->v, a[0]));
+	return fz_rc(vmap_free_lazy(W->v, a[0]));
 }
 static struct fz_result m_free_lazy(void *w, const uint64_t *a)
 {
-	return R(vmm_free_lazy(W->m, a[0]));
+	return fz_rc(vmm_free_lazy(W->m, a[0]));
 }
 
 static struct fz_result i_purge(void *w, const uint64_t *a)
 {
 	(void)a;
 	vmap_purge(W->v);
-	return R(0);
+	return fz_rc(0);
 }
 static struct fz_result m_purge(void *w, const uint64_t *a)
 {
 	(void)a;
 	vmm_purge(W->m);
-	return R(0);
+	return fz_rc(0);
 }
 
 /* find: the start of the busy area holding addr; find_size: its size. */
@@ -111,7 +97,7 @@ static struct fz_result find_on(struct world *w, bool model, uint64_t addr, bool
 	uint64_t start = 0, bytes = 0;
 	int rc = model ? vmm_find(w->m, addr, &start, &bytes) : vmap_find(w->v, addr, &start, &bytes);
 
-	return RV(rc, size ? bytes : start);
+	return fz_val(rc, size ? bytes : start);
 }
 static struct fz_result i_find(void *w, const uint64_t *a)
 {
@@ -133,12 +119,12 @@ static struct fz_result m_find_size(void *w, const uint64_t *a)
 static struct fz_result i_lazy_pages(void *w, const uint64_t *a)
 {
 	(void)a;
-	return RV(0, vmap_lazy_pages(W->v));
+	return fz_val(0, vmap_lazy_pages(W->v));
 }
 static struct fz_result m_lazy_pages(void *w, const uint64_t *a)
 {
 	(void)a;
-	return RV(0, vmm_lazy_pages(W->m));
+	return fz_val(0, vmm_lazy_pages(W->m));
 }
 
 /* ---- the table ---- */
