@@ -909,6 +909,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 		ok = run_expects(t, world, op->expects, (int)i, f);
 	}
 	free(handles);
+	f->allocs = meta.calls;
 	t->destroy(world);
 	if (ok && meta.live)
 		ok = fail(f, t, NULL, (int)p->nops - 1, "leak",
@@ -1346,7 +1347,8 @@ static void results_in_child(const struct fz_target *t, const struct fz_prog *p,
 
 struct opts {
 	const struct fz_target *t;
-	bool quiet, verbose;
+	bool quiet, verbose, sweep;
+	uint64_t sweep_runs;
 	bool have_fault;
 	uint64_t fail_at;
 	bool fail_after;
@@ -1359,6 +1361,47 @@ static void apply_opts(const struct opts *o, struct fz_prog *p)
 		p->fail_at = o->fail_at;
 		p->fail_after = o->fail_after;
 	}
+}
+
+/*
+ * The out-of-memory sweep (SQLite's OOM test): run the program once to
+ * count the bookkeeping allocations its ops make, then once more for each,
+ * failing that one. The op that meets the failure must return -ENOMEM and
+ * leave everything as the model has it; nothing may leak. The trace's own
+ * "->" and "expect" lines are dropped, since a failed allocation rightly
+ * changes what follows; the model and the checks still judge every op.
+ */
+static int sweep_one(struct opts *o, const char *path, struct fz_prog *p)
+{
+	struct fz_failure f;
+	uint64_t n;
+
+	for (unsigned i = 0; i < p->nops; i++) {
+		p->ops[i].has_want = false;
+		free(p->ops[i].expects);
+		p->ops[i].expects = NULL;
+	}
+	free(p->head_expects);
+	p->head_expects = NULL;
+	p->fail_at = 0;
+	if (!fz_run(o->t, p, NULL, &f)) {
+		fprintf(stderr, "FAIL %s (no fault)\n%s", path, f.msg);
+		return 1;
+	}
+	n = f.allocs;
+	for (uint64_t k = 1; k <= n; k++) {
+		p->fail_at = k;
+		p->fail_after = false;
+		o->sweep_runs++;
+		if (!fz_run(o->t, p, NULL, &f)) {
+			fprintf(stderr, "FAIL %s with fail_at=%" PRIu64 "\n", path, k);
+			report(o->t, p, NULL, &f, stderr);
+			return 1;
+		}
+	}
+	if (!o->quiet)
+		printf("ok   %s (%" PRIu64 " faults)\n", path, n);
+	return 0;
 }
 
 /* A trace must survive bytes: encode it, decode it, and get the same program.
@@ -1411,6 +1454,14 @@ static int replay_one(const char *path, void *ctx)
 		o->failed++;
 		return 1;
 	}
+	if (o->sweep) {
+		int bad = sweep_one(o, path, &p);
+
+		o->passed += !bad;
+		o->failed += bad;
+		fz_prog_free(&p);
+		return bad;
+	}
 	err[0] = 0;
 	if (is_trace_name(path) && !round_trips(o->t, &p, err, sizeof(err))) {
 		fprintf(stderr, "FAIL %s: %s\n", path, err);
@@ -1440,10 +1491,11 @@ static void usage(const char *argv0, const struct fz_target *t)
 		"       %s --print FILE             the input as a trace, with results\n"
 		"       %s --shrink FILE            shrink a failing input to a small trace\n"
 		"       %s --encode IN.trace OUT    a trace as fuzzer input bytes\n"
+		"       %s --fault-sweep FILE|DIR...  replay failing each bookkeeping allocation\n"
 		"options: --fail-at K [--fail-after]  fail the K-th bookkeeping allocation\n"
 		"         -q                          print failures only\n"
 		"target: %s (traces in regress/%s/)\n",
-		argv0, argv0, argv0, argv0, t->name, t->name);
+		argv0, argv0, argv0, argv0, argv0, t->name, t->name);
 }
 
 static int cmd_print(struct opts *o, const char *path, bool do_shrink)
@@ -1555,6 +1607,8 @@ int fz_main(const struct fz_target *t, int argc, char **argv)
 			}
 			o.have_fault = true;
 			o.fail_at = k;
+		} else if (!strcmp(a, "--fault-sweep")) {
+			o.sweep = true;
 		} else if (!strcmp(a, "--fail-after")) {
 			o.fail_after = true;
 		} else if (!strcmp(a, "--print") && i + 1 < argc) {
@@ -1587,6 +1641,9 @@ int fz_main(const struct fz_target *t, int argc, char **argv)
 	}
 	for (int i = first_file; i < argc; i++)
 		bad |= for_each_file(argv[i], replay_one, &o);
+	if (o.sweep)
+		printf("%s: fault sweep: %" PRIu64 " replays with one allocation failed\n", t->name,
+		       o.sweep_runs);
 	printf("%s: %u passed, %u failed\n", t->name, o.passed, o.failed);
 	return bad || o.failed ? 1 : 0;
 }

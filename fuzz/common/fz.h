@@ -146,6 +146,7 @@ struct fz_failure {
 	int op_index;             /* -1: before any op (setup/expect) */
 	char sig[256];            /* stable: category + op name + check text */
 	char msg[FZ_MSG];         /* the whole report */
+	uint64_t allocs;          /* bookkeeping allocations the ops asked for */
 };
 
 void fz_prog_init(struct fz_prog *p, const struct fz_target *t);
@@ -182,7 +183,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p,
 int fz_fuzz_one(const struct fz_target *t, const uint8_t *data, size_t size);
 
 /* The standalone tool: replay files and directories (traces and raw
- * inputs), --print, --shrink, --encode; see fz_usage. */
+ * inputs), --print, --shrink, --encode, --fault-sweep; see usage(). */
 int fz_main(const struct fz_target *t, int argc, char **argv);
 
 /* Each target's source defines its target and this one line: the fuzzer
