@@ -50,8 +50,10 @@ void *vmalloc_host(const struct vmalloc *v, uint64_t addr);
 /* Pages held by vmalloc'ed areas (not vmap_pages ones). */
 uint64_t vmalloc_nr_pages(const struct vmalloc *v);
 
-/* Every area is a busy vmap area of its size plus the guard, every page it
- * maps is an allocated buddy page, no page is in two vmalloc'ed areas. */
+/* Every area is a busy vmap area of its size plus the guard, every page a
+ * vmalloc'ed area maps is an order-0 buddy page with refcount 1, and the
+ * page count matches. (That no pfn sits in two areas is the fuzz target's
+ * to check: it needs a sort, which a check should not allocate for.) */
 const char *vmalloc_check(const struct vmalloc *v);
 
 #endif

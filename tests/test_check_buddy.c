@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buddy_check must catch each broken invariant: this test includes buddy.c
+ * to reach its private structures, breaks one invariant at a time on a
+ * healthy instance, expects the check's exact message, and mends it. A
+ * check that can never fail would pass everything; this shows none does.
+ */
+#include <string.h>
+
+#include "buddy.c"
+#include "check.h"
+
+static struct buddy *b;
+
+/* The check reports exactly msg now, and nothing once mended. */
+#define BREAKS(msg, breakit, mendit)                                             \
+	do {                                                                     \
+		const char *got_;                                                \
+		breakit;                                                         \
+		got_ = buddy_check(b);                                           \
+		CHECK(got_ && !strcmp(got_, msg));                               \
+		if (got_ && strcmp(got_, msg))                                   \
+			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		mendit;                                                          \
+		CHECK(buddy_check(b) == NULL);                                   \
+	} while (0)
+
+int main(void)
+{
+	struct buddy_config c;
+	uint64_t a, cached, pfree;
+	struct blist *l;
+	struct pcp *pc;
+	struct bpage *p;
+
+	/* 64 pages on one node, sections of 16, max order 3; the last 8
+	 * reserved; an order-1 allocation at a; one cached order-0 page. */
+	buddy_default_config(&c, 0, 64);
+	c.max_order = 3;
+	c.section_shift = 4;
+	c.pcp_high = 8;
+	c.pcp_batch = 2;
+	CHECK_EQ(buddy_create(&b, &c), 0);
+	CHECK_EQ(buddy_add_memory(b, 0, 64, 0), 0);
+	CHECK_EQ(buddy_free_boot_range(b, 0, 56), 0);
+	CHECK_EQ(buddy_alloc_pages(b, 1, 0, &a), 0);
+	CHECK_EQ(buddy_alloc_pages(b, 0, 0, &cached), 0);
+	CHECK_EQ(buddy_free_pages(b, cached, 0), 0); /* back into the cache */
+	CHECK(buddy_check(b) == NULL);
+	pc = pcp_of(b, 0, 0);
+	CHECK(pc->count > 0);
+	l = free_list(b, 0, 3);
+	CHECK(l->count > 0);
+	pfree = b->start + l->head;
+
+	BREAKS("list link out of the span or a cycle", b->pages[l->head].next = 999,
+	       b->pages[l->head].next = NIL;
+	       { /* relink what followed: rebuild the list from the pages */
+		       l->head = NIL;
+		       l->count = 0;
+		       for (uint64_t q = 0; q < 64; q += 8)
+			       if (pg(b, q)->state == BUDDY_FREE && pg(b, q)->order == 3)
+				       list_add(b, l, q);
+	       });
+	BREAKS("list prev link broken", b->pages[l->head].prev = 5,
+	       b->pages[l->head].prev = NIL);
+	BREAKS("listed block with the wrong state, order or node", pg(b, pfree)->order = 2,
+	       pg(b, pfree)->order = 3);
+	BREAKS("list count differs from its length", l->count++, l->count--);
+	BREAKS("free page counter differs from the lists", b->nr_free[0]++, b->nr_free[0]--);
+	BREAKS("cache page count differs from its lists", pc->count++, pc->count--);
+	BREAKS("cached page counter differs from the caches", b->nr_cached[0]++,
+	       b->nr_cached[0]--);
+	BREAKS("hole or reserved page with a refcount", pg(b, 60)->refcount = 1,
+	       pg(b, 60)->refcount = 0);
+	BREAKS("free page with a refcount", pg(b, pfree)->refcount = 1, pg(b, pfree)->refcount = 0);
+	BREAKS("cached page with a refcount", pg(b, b->start + pc->lists[0].head)->refcount = 1,
+	       pg(b, b->start + pc->lists[0].head)->refcount = 0);
+	BREAKS("allocated block with refcount 0", pg(b, a)->refcount = 0, pg(b, a)->refcount = 1);
+	BREAKS("tail page outside any block", pg(b, 60)->state = BUDDY_ALLOC_TAIL,
+	       pg(b, 60)->state = BUDDY_RESERVED);
+	BREAKS("page on a node that does not exist", pg(b, a)->nid = 9, pg(b, a)->nid = 0);
+	BREAKS("block order above max_order", pg(b, a)->order = 9, pg(b, a)->order = 1);
+	BREAKS("block not naturally aligned", (pg(b, a)->state = BUDDY_RESERVED,
+					       pg(b, a)->refcount = 0,
+					       pg(b, a + 1)->state = BUDDY_ALLOC,
+					       pg(b, a + 1)->order = 1, pg(b, a + 1)->refcount = 1),
+	       (pg(b, a)->state = BUDDY_ALLOC, pg(b, a)->refcount = 1,
+		pg(b, a + 1)->state = BUDDY_ALLOC_TAIL, pg(b, a + 1)->order = 0,
+		pg(b, a + 1)->refcount = 0));
+	/* With the span cut to 60 pages, the reserved pages from 56 claim an
+	 * order-3 block that runs past it. */
+	BREAKS("block runs past the span", (b->end = 60, pg(b, 56)->state = BUDDY_ALLOC,
+					     pg(b, 56)->order = 3, pg(b, 56)->refcount = 1),
+	       (b->end = 64, pg(b, 56)->state = BUDDY_RESERVED, pg(b, 56)->order = 0,
+		pg(b, 56)->refcount = 0));
+	/* An order-3 block of reserved pages 56..63 stays in its section; make
+	 * sections of 4 pages for a moment. */
+	BREAKS("block crosses a section", (pg(b, 56)->state = BUDDY_ALLOC, pg(b, 56)->order = 3,
+					   pg(b, 56)->refcount = 1, b->section_shift = 2);
+	       for (int i = 57; i < 64; i++) pg(b, (uint64_t)i)->state = BUDDY_ALLOC_TAIL,
+	       (pg(b, 56)->state = BUDDY_RESERVED, pg(b, 56)->order = 0, pg(b, 56)->refcount = 0,
+		b->section_shift = 4);
+	       for (int i = 57; i < 64; i++) pg(b, (uint64_t)i)->state = BUDDY_RESERVED);
+	BREAKS("block tail page in the wrong state", pg(b, a + 1)->state = BUDDY_FREE_TAIL,
+	       pg(b, a + 1)->state = BUDDY_ALLOC_TAIL);
+	BREAKS("block crosses a node", pg(b, a + 1)->nid = 1, pg(b, a + 1)->nid = 0);
+	BREAKS("tail page with a refcount", pg(b, a + 1)->refcount = 3, pg(b, a + 1)->refcount = 0);
+
+	/* Split a listed order-3 block into two listed order-2 halves: both
+	 * are free buddies that were not merged. */
+	p = pg(b, pfree);
+	BREAKS("free block not merged with its free buddy",
+	       (list_del(b, l, pfree), p->order = 2, pg(b, pfree + 4)->state = BUDDY_FREE,
+		pg(b, pfree + 4)->order = 2, list_add(b, free_list(b, 0, 2), pfree),
+		list_add(b, free_list(b, 0, 2), pfree + 4)),
+	       (list_del(b, free_list(b, 0, 2), pfree), list_del(b, free_list(b, 0, 2), pfree + 4),
+		pg(b, pfree + 4)->state = BUDDY_FREE_TAIL, pg(b, pfree + 4)->order = 0, p->order = 3,
+		list_add(b, l, pfree)));
+	/* A free head off every list (the counters follow, so only the last
+	 * test sees it). */
+	BREAKS("a free or cached block is on no list",
+	       (list_del(b, l, pfree), b->nr_free[0] -= 8),
+	       (list_add(b, l, pfree), b->nr_free[0] += 8));
+	buddy_destroy(b);
+	return check_summary("test_check_buddy");
+}

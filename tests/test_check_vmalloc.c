@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* vmalloc_check must catch each broken invariant: one at a time, on a
+ * healthy machine, with the exact message (see test_check_buddy). */
+#include <string.h>
+
+#include "check.h"
+#include "machine.h"
+#include "vmalloc.c"
+
+static struct vmalloc *v;
+
+#define BREAKS(msg, breakit, mendit)                                             \
+	do {                                                                     \
+		const char *got_;                                                \
+		breakit;                                                         \
+		got_ = vmalloc_check(v);                                         \
+		CHECK(got_ && !strcmp(got_, msg));                               \
+		if (got_ && strcmp(got_, msg))                                   \
+			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		mendit;                                                          \
+		CHECK(vmalloc_check(v) == NULL);                                 \
+	} while (0)
+
+int main(void)
+{
+	static const struct mm_range mem[] = { { 0, 64 * 4096, 0 } };
+	struct mm_machine_config c;
+	struct mm_machine *m;
+	struct vm_area *a;
+	uint64_t addr, keep;
+
+	mm_machine_default_config(&c);
+	c.memory = mem;
+	c.nr_memory = 1;
+	c.pcp_high = 0;
+	c.vmalloc_start = 0x100000;
+	c.vmalloc_size = 0x100000;
+	CHECK_EQ(mm_machine_boot(&m, &c), 0);
+	v = mm_machine_vmalloc(m);
+	CHECK_EQ(vmalloc(v, 4 * 4096, NUMA_NO_NODE, &addr), 0);
+	CHECK(vmalloc_check(v) == NULL);
+	a = area_at(v, addr);
+	keep = a->pfns[1];
+
+	BREAKS("vmalloc area is not a busy vmap area of its size plus a guard", a->npages++,
+	       a->npages--);
+	BREAKS("vmalloc maps a pfn outside buddy", a->pfns[1] = 1000, a->pfns[1] = keep);
+	BREAKS("vmalloc'ed page is not an order-0 page it alone holds",
+	       buddy_get_page(mm_machine_buddy(m), keep), buddy_put_page(mm_machine_buddy(m), keep));
+	BREAKS("vmalloc page count differs from its areas", v->nr_pages++, v->nr_pages--);
+	mm_machine_destroy(m);
+	return check_summary("test_check_vmalloc");
+}
