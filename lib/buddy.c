@@ -974,7 +974,7 @@ uint64_t buddy_nr_free(const struct buddy *b, int nid)
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < b->nr_nodes; i++)
-		if (nid < 0 || (unsigned)nid == i)
+		if (nid == NUMA_NO_NODE || (nid >= 0 && (unsigned)nid == i))
 			n += b->nr_free[i] + b->nr_cached[i];
 	return n;
 }

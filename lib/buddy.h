@@ -133,7 +133,8 @@ struct buddy_page_info {
 };
 /* 0, or -MM_ENOENT outside the span (a hole inside it is BUDDY_HOLE). */
 int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info);
-/* Free pages, cached ones included; nid NUMA_NO_NODE: all nodes. */
+/* Free pages, cached ones included; nid NUMA_NO_NODE: all nodes (any
+ * other nid that is not a node has none). */
 uint64_t buddy_nr_free(const struct buddy *b, int nid);
 /* Blocks on the buddy list of (nid, order). */
 uint64_t buddy_nr_free_blocks(const struct buddy *b, int nid, unsigned order);
