@@ -49,6 +49,9 @@ mm_setup() {
 	fi
 }
 
+# AFL++ leaves the oracle uninstrumented, as the libFuzzer build does.
+export AFL_LLVM_DENYLIST=$MM_ROOT/fuzz/coverage.ignore
+
 # The sanitizer runtime options every run uses: leaks are findings, a UBSan
 # report aborts like an ASan one.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}

@@ -353,6 +353,7 @@ static const char *state_name(enum bm_state s)
 static const char *compare(void *w, char *buf, size_t len)
 {
 	uint64_t start = buddy_start_pfn(W->b), end = buddy_end_pfn(W->b);
+	uint64_t model_free[4] = { 0 }; /* per node, counted in the page walk */
 	bool drained = true;
 
 	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
@@ -374,6 +375,8 @@ static const char *compare(void *w, char *buf, size_t len)
 				 m.order, m.refcount, m.nid);
 			return buf;
 		}
+		if (m.state == BM_FREE && m.nid >= 0 && m.nid < 4)
+			model_free[m.nid]++;
 		if (drained) {
 			int want = bm_free_block_order(W->m, pfn);
 			int got = i.state == BUDDY_FREE ? (int)i.order : -1;
@@ -388,9 +391,9 @@ static const char *compare(void *w, char *buf, size_t len)
 		}
 	}
 	for (int nid = 0; nid < 4; nid++)
-		if (buddy_nr_free(W->b, nid) != bm_nr_free(W->m, nid)) {
+		if (buddy_nr_free(W->b, nid) != model_free[nid]) {
 			snprintf(buf, len, "node %d: %" PRIu64 " free pages, model %" PRIu64, nid,
-				 buddy_nr_free(W->b, nid), bm_nr_free(W->m, nid));
+				 buddy_nr_free(W->b, nid), model_free[nid]);
 			return buf;
 		}
 	return NULL;
