@@ -12,11 +12,14 @@
 
 #include "rbtree.h"
 
+/* A page-table entry with no page behind it (a reserved area's). */
+#define PFN_NONE UINT64_MAX
+
 struct vm_area {
 	struct rb_node rb;
 	uint64_t addr, npages;
-	uint64_t *pfns;
-	bool owns; /* vmalloc'ed (its pages are ours), not vmap_pages */
+	uint64_t *pfns; /* PFN_NONE where nothing is mapped */
+	bool owns;      /* vmalloc'ed (its pages are ours), not the caller's */
 };
 
 struct vmalloc {
@@ -109,7 +112,9 @@ static int area_place(struct vmalloc *v, uint64_t n, struct vm_area **out)
 	uint64_t bytes;
 	int err;
 
-	if (!area_bytes(v, n, &bytes))
+	/* n pages and the guard can never fit: fail before the page table is
+	 * sized from n (and before the vmap search could purge). */
+	if (n >= (vmap_end(v->vmap) - vmap_start(v->vmap)) / v->page || !area_bytes(v, n, &bytes))
 		return -MM_ENOMEM;
 	a = area_new(v, n);
 	if (!a)
@@ -271,6 +276,71 @@ int vmap_pages(struct vmalloc *v, const uint64_t *pfns, uint64_t n, uint64_t *ad
 	return 0;
 }
 
+int vmalloc_reserve(struct vmalloc *v, uint64_t n, uint64_t *addr)
+{
+	struct vm_area *a;
+	int err;
+
+	if (!n || !addr)
+		return -MM_EINVAL;
+	err = area_place(v, n, &a);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < n; i++)
+		a->pfns[i] = PFN_NONE;
+	a->owns = false;
+	area_link(v, a);
+	*addr = a->addr;
+	return 0;
+}
+
+/* The page-table entry of a page address in a caller's area, with the
+ * errors map_page and unmap_page share. */
+static int caller_entry(const struct vmalloc *v, uint64_t addr, uint64_t **entry)
+{
+	struct vm_area *a;
+
+	if (addr % v->page)
+		return -MM_EINVAL;
+	a = area_floor(v, addr);
+	if (!a || (addr - a->addr) / v->page >= a->npages)
+		return -MM_ENOENT;
+	if (a->owns)
+		return -MM_EINVAL;
+	*entry = &a->pfns[(addr - a->addr) / v->page];
+	return 0;
+}
+
+int vmalloc_map_page(struct vmalloc *v, uint64_t addr, uint64_t pfn)
+{
+	uint64_t *e;
+	int err = caller_entry(v, addr, &e);
+
+	if (err)
+		return err;
+	if (*e != PFN_NONE)
+		return -MM_EBUSY;
+	if (!page_allocated(v->buddy, pfn))
+		return -MM_EINVAL;
+	*e = pfn;
+	return 0;
+}
+
+int vmalloc_unmap_page(struct vmalloc *v, uint64_t addr, uint64_t *pfn)
+{
+	uint64_t *e;
+	int err = caller_entry(v, addr, &e);
+
+	if (err)
+		return err;
+	if (*e == PFN_NONE)
+		return -MM_ENOENT;
+	if (pfn)
+		*pfn = *e;
+	*e = PFN_NONE;
+	return 0;
+}
+
 int vunmap(struct vmalloc *v, uint64_t addr)
 {
 	struct vm_area *a = area_at(v, addr);
@@ -289,10 +359,15 @@ int vmalloc_to_pfn(const struct vmalloc *v, uint64_t addr, uint64_t *pfn)
 {
 	struct vm_area *a = area_floor(v, addr);
 
+	uint64_t e;
+
 	if (!a || (addr - a->addr) / v->page >= a->npages)
 		return -MM_ENOENT;
+	e = a->pfns[(addr - a->addr) / v->page];
+	if (e == PFN_NONE)
+		return -MM_ENOENT;
 	if (pfn)
-		*pfn = a->pfns[(addr - a->addr) / v->page];
+		*pfn = e;
 	return 0;
 }
 
@@ -328,6 +403,11 @@ const char *vmalloc_check(const struct vmalloc *v)
 		for (uint64_t i = 0; i < a->npages; i++) {
 			struct buddy_page_info info;
 
+			if (a->pfns[i] == PFN_NONE) {
+				if (a->owns)
+					return "vmalloc'ed area has a page that is not mapped";
+				continue;
+			}
 			if (buddy_page(v->buddy, a->pfns[i], &info))
 				return "vmalloc maps a pfn outside buddy";
 			if (a->owns && (info.state != BUDDY_ALLOC || info.order != 0 ||

@@ -21,8 +21,20 @@
  *    guard page); vunmap(addr) unmaps one (lazily; -MM_EINVAL for a
  *    vmalloc'ed area). The pages stay the caller's, to keep allocated
  *    while they are mapped.
+ *  - vmalloc_reserve(n): an area of n pages (+ a guard page) with nothing
+ *    mapped (the kernel's get_vm_area; n 0: -MM_EINVAL). Caller's pages go
+ *    in and out of it, and of a vmap_pages area, one at a time:
+ *    vmalloc_map_page(addr, pfn) and vmalloc_unmap_page(addr) -> pfn. Both:
+ *    -MM_EINVAL when addr is not page aligned, -MM_ENOENT when addr is in
+ *    no area's pages (a guard page included), -MM_EINVAL in a vmalloc'ed
+ *    area. Then map_page: -MM_EBUSY when the page is mapped already,
+ *    -MM_EINVAL when pfn is not an allocated buddy page; unmap_page:
+ *    -MM_ENOENT when nothing is mapped there. vunmap releases the area with
+ *    whatever is still mapped; the pages stay the caller's.
  *  - vmalloc_to_pfn(addr): the pfn behind addr, -MM_ENOENT outside every
- *    mapped page (a guard page included).
+ *    mapped page (a guard page and an unmapped page included).
+ *  - An area of n pages plus the guard that is larger than the whole vmap
+ *    range: -MM_ENOMEM before anything else (no purge).
  *  - A bookkeeping allocation that fails: -MM_ENOMEM, nothing changed.
  */
 #ifndef MMSTACK_VMALLOC_H
@@ -43,6 +55,9 @@ int vmalloc(struct vmalloc *v, uint64_t size, int nid, uint64_t *addr);
 int vfree(struct vmalloc *v, uint64_t addr);
 int vmap_pages(struct vmalloc *v, const uint64_t *pfns, uint64_t n, uint64_t *addr);
 int vunmap(struct vmalloc *v, uint64_t addr);
+int vmalloc_reserve(struct vmalloc *v, uint64_t n, uint64_t *addr);
+int vmalloc_map_page(struct vmalloc *v, uint64_t addr, uint64_t pfn);
+int vmalloc_unmap_page(struct vmalloc *v, uint64_t addr, uint64_t *pfn);
 int vmalloc_to_pfn(const struct vmalloc *v, uint64_t addr, uint64_t *pfn);
 /* Host memory behind addr when buddy has backing memory, else NULL. */
 void *vmalloc_host(const struct vmalloc *v, uint64_t addr);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_vmalloc: vmalloc, vfree, vmap_pages and vunmap over an mm_machine
- * whose pages are host memory. The model is vmap's interval model (it
+ * fuzz_vmalloc: vmalloc, vfree, vmap_pages, vunmap, and reserved areas with
+ * pages mapped and unmapped one at a time, over an mm_machine whose pages
+ * are host memory. The model is vmap's interval model (it
  * predicts every area address and purge) plus page accounting: nothing
  * else takes pages here, so buddy's free count must be what boot left
  * minus the pages of the live vmalloc'ed areas, and a vmalloc must succeed
@@ -21,11 +22,14 @@
 #define PAGE 4096u
 #define VSTART 0x10000u
 #define MAX_LIVE 512
+#define NONE UINT64_MAX /* a page-table entry with nothing mapped */
 
 struct live {
 	uint64_t addr, npages;
 	bool owns;
-	uint64_t *pfns; /* the implementation's page table, as recorded */
+	/* The page table: for a vmalloc'ed area as the implementation chose
+	 * it; for the caller's areas as the ops made it. */
+	uint64_t *pfns;
 };
 
 struct world {
@@ -59,8 +63,11 @@ static void live_drop(struct world *w, struct live *l)
 	*l = w->live[--w->nlive];
 }
 
-/* Record a new area with the page table the implementation reports. */
-static void live_add(struct world *w, uint64_t addr, uint64_t n, bool owns)
+/* Record a new area: a vmalloc'ed one (owns) with the page table the
+ * implementation reports, a caller's one with first + i at page i (first
+ * NONE: nothing mapped). */
+static struct live *live_add(struct world *w, uint64_t addr, uint64_t n, bool owns,
+			     uint64_t first)
 {
 	struct live *l;
 
@@ -73,9 +80,25 @@ static void live_add(struct world *w, uint64_t addr, uint64_t n, bool owns)
 	l->pfns = calloc(n, sizeof(uint64_t));
 	if (!l->pfns)
 		abort();
-	for (uint64_t i = 0; i < n; i++)
-		if (vmalloc_to_pfn(w->v, addr + i * PAGE, &l->pfns[i]))
-			l->pfns[i] = UINT64_MAX; /* compare() reports the hole */
+	for (uint64_t i = 0; i < n; i++) {
+		if (!owns)
+			l->pfns[i] = first == NONE ? NONE : first + i;
+		else if (vmalloc_to_pfn(w->v, addr + i * PAGE, &l->pfns[i]))
+			l->pfns[i] = NONE; /* compare() reports the hole */
+	}
+	return l;
+}
+
+/* The live area whose pages hold addr (its guard page excluded). */
+static struct live *live_holding(struct world *w, uint64_t addr)
+{
+	for (unsigned i = 0; i < w->nlive; i++) {
+		struct live *l = &w->live[i];
+
+		if (addr >= l->addr && (addr - l->addr) / PAGE < l->npages)
+			return l;
+	}
+	return NULL;
 }
 
 static bool pfn_owned(const struct world *w, uint64_t pfn)
@@ -93,7 +116,7 @@ static int model_place(struct world *w, uint64_t n, bool pages, uint64_t *addr)
 {
 	int rc;
 
-	if (n > w->span)
+	if ((pages && n > w->span) || n >= (w->vend - VSTART) / PAGE)
 		return -MM_ENOMEM;
 	rc = vmm_alloc(w->vm, (n + 1) * PAGE, PAGE, VSTART, w->vend, addr);
 	if (rc)
@@ -139,7 +162,7 @@ static struct fz_result m_vmalloc(void *w, const uint64_t *a)
 	if (rc)
 		return fz_rc(rc);
 	W->model_pages += n;
-	live_add(W, addr, n, true);
+	live_add(W, addr, n, true, NONE);
 	return fz_val(0, addr);
 }
 
@@ -184,7 +207,7 @@ static struct fz_result m_vmap_pages(void *w, const uint64_t *a)
 	rc = model_place(W, n, false, &addr);
 	if (rc)
 		return fz_rc(rc);
-	live_add(W, addr, n, false);
+	live_add(W, addr, n, false, a[0]);
 	return fz_val(0, addr);
 }
 
@@ -214,14 +237,102 @@ static struct fz_result i_to_pfn(void *w, const uint64_t *a)
 }
 static struct fz_result m_to_pfn(void *w, const uint64_t *a)
 {
-	for (unsigned i = 0; i < W->nlive; i++) {
-		const struct live *l = &W->live[i];
+	const struct live *l = live_holding(W, a[0]);
+	uint64_t pfn = l ? l->pfns[(a[0] - l->addr) / PAGE] : NONE;
 
-		if (a[0] >= l->addr && (a[0] - l->addr) / PAGE < l->npages)
-			return fz_val(0, l->pfns[(a[0] - l->addr) / PAGE]);
-	}
-	return fz_rc(-MM_ENOENT);
+	return pfn == NONE ? fz_rc(-MM_ENOENT) : fz_val(0, pfn);
 }
+
+static struct fz_result i_reserve(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+
+	return fz_val(vmalloc_reserve(W->v, a[0], &addr), addr);
+}
+static struct fz_result m_reserve(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc;
+
+	if (!a[0])
+		return fz_rc(-MM_EINVAL);
+	rc = model_place(W, a[0], false, &addr);
+	if (rc)
+		return fz_rc(rc);
+	live_add(W, addr, a[0], false, NONE);
+	return fz_val(0, addr);
+}
+
+/* The page-table entry map_page and unmap_page name, or an error. */
+static int model_entry(struct world *w, uint64_t addr, uint64_t **entry)
+{
+	struct live *l;
+
+	if (addr % PAGE)
+		return -MM_EINVAL;
+	l = live_holding(w, addr);
+	if (!l)
+		return -MM_ENOENT;
+	if (l->owns)
+		return -MM_EINVAL;
+	*entry = &l->pfns[(addr - l->addr) / PAGE];
+	return 0;
+}
+
+/* map_page and unmap_page name a page of an area by handle and index, or
+ * by a literal address: the handle forms come with one more argument. */
+static uint64_t page_addr(const uint64_t *a, unsigned nargs)
+{
+	return nargs == 3 ? a[0] + a[1] * PAGE : a[0];
+}
+
+static struct fz_result i_map_page(void *w, const uint64_t *a, unsigned nargs)
+{
+	return fz_rc(vmalloc_map_page(W->v, page_addr(a, nargs), a[nargs - 1]));
+}
+static struct fz_result m_map_page(void *w, const uint64_t *a, unsigned nargs)
+{
+	uint64_t *e, pfn = a[nargs - 1];
+	int rc = model_entry(W, page_addr(a, nargs), &e);
+
+	if (rc)
+		return fz_rc(rc);
+	if (*e != NONE)
+		return fz_rc(-MM_EBUSY);
+	if (!pfn_owned(W, pfn))
+		return fz_rc(-MM_EINVAL);
+	*e = pfn;
+	return fz_rc(0);
+}
+static struct fz_result i_map_h(void *w, const uint64_t *a) { return i_map_page(w, a, 3); }
+static struct fz_result m_map_h(void *w, const uint64_t *a) { return m_map_page(w, a, 3); }
+static struct fz_result i_map_a(void *w, const uint64_t *a) { return i_map_page(w, a, 2); }
+static struct fz_result m_map_a(void *w, const uint64_t *a) { return m_map_page(w, a, 2); }
+
+static struct fz_result i_unmap_page(void *w, const uint64_t *a, unsigned nargs)
+{
+	uint64_t pfn = 0;
+	int rc = vmalloc_unmap_page(W->v, page_addr(a, nargs + 1), &pfn);
+
+	return fz_val(rc, pfn);
+}
+static struct fz_result m_unmap_page(void *w, const uint64_t *a, unsigned nargs)
+{
+	uint64_t *e, pfn;
+	int rc = model_entry(W, page_addr(a, nargs + 1), &e);
+
+	if (rc)
+		return fz_rc(rc);
+	if (*e == NONE)
+		return fz_rc(-MM_ENOENT);
+	pfn = *e;
+	*e = NONE;
+	return fz_val(0, pfn);
+}
+static struct fz_result i_unmap_h(void *w, const uint64_t *a) { return i_unmap_page(w, a, 2); }
+static struct fz_result m_unmap_h(void *w, const uint64_t *a) { return m_unmap_page(w, a, 2); }
+static struct fz_result i_unmap_a(void *w, const uint64_t *a) { return i_unmap_page(w, a, 1); }
+static struct fz_result m_unmap_a(void *w, const uint64_t *a) { return m_unmap_page(w, a, 1); }
 
 static struct fz_result i_purge(void *w, const uint64_t *a)
 {
@@ -251,6 +362,8 @@ static struct fz_result m_nr_free(void *w, const uint64_t *a)
 
 #define A_H { "addr", FZ_HANDLE, 0, 0, NULL }
 #define A_ADDR { "addr", FZ_ADDR, 0, 0, NULL }
+#define A_INDEX { "page", FZ_INT, 0, 17, NULL }
+#define A_PFN { "pfn", FZ_INT, 0, 600, NULL }
 
 static const struct fz_op_def ops[] = {
 	{ "vmalloc", FZ_RET_HANDLE, 2, { { "size", FZ_SIZE, 0, 0, NULL }, { "nid", FZ_INT, -1, 2, NULL } },
@@ -269,6 +382,13 @@ static const struct fz_op_def ops[] = {
 	{ "vmalloc_to_pfn", FZ_RET_VALUE, 1, { A_H }, i_to_pfn, m_to_pfn },
 	{ "purge", 0, 0, { { 0 } }, i_purge, m_purge },
 	{ "nr_free", FZ_RET_VALUE, 0, { { 0 } }, i_nr_free, m_nr_free },
+	/* Reserved areas (appended: the encodings above stay as they were). */
+	{ "reserve", FZ_RET_HANDLE, 1, { { "nr", FZ_INT, 0, 16, NULL } }, i_reserve, m_reserve },
+	{ "map_page", 0, 3, { A_H, A_INDEX, A_PFN }, i_map_h, m_map_h },
+	{ "map_page", 0, 3, { A_H, A_INDEX, A_PFN }, i_map_h, m_map_h },
+	{ "map_page", 0, 2, { A_ADDR, A_PFN }, i_map_a, m_map_a },
+	{ "unmap_page", FZ_RET_VALUE, 2, { A_H, A_INDEX }, i_unmap_h, m_unmap_h },
+	{ "unmap_page", FZ_RET_VALUE, 1, { A_ADDR }, i_unmap_a, m_unmap_a },
 };
 
 enum { C_PAGES, C_NODES, C_MAX_ORDER, C_HIGH, C_VPAGES, C_LAZY };
@@ -393,12 +513,14 @@ static const char *compare(void *w, char *buf, size_t len)
 		const struct live *l = &W->live[i];
 
 		for (uint64_t k = 0; k < l->npages; k++) {
-			uint64_t s = signature(l->addr, k), head, tail;
+			uint64_t s = signature(l->addr, k), head, tail, pfn = NONE;
 			const char *p = vmalloc_host(W->v, l->addr + k * PAGE);
 
-			if (l->pfns[k] == UINT64_MAX || !p) {
-				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64 " not mapped",
-					 l->addr, k);
+			vmalloc_to_pfn(W->v, l->addr + k * PAGE, &pfn);
+			if (pfn != l->pfns[k] || (l->owns && pfn == NONE) || !p != (pfn == NONE)) {
+				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64 " maps pfn 0x%" PRIx64
+					 " (host %s), model 0x%" PRIx64, l->addr, k, pfn,
+					 p ? "memory" : "none", l->pfns[k]);
 				return buf;
 			}
 			if (!l->owns)
