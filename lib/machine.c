@@ -9,6 +9,7 @@ struct mm_machine {
 	struct buddy *buddy;
 	struct vmap *vmap;
 	struct vmalloc *vmalloc;
+	struct percpu *percpu;
 	uint64_t page_size;
 	struct mm_meta *meta;
 };
@@ -79,6 +80,7 @@ static int boot_buddy(struct mm_machine *m, const struct mm_machine_config *cfg)
 	bc.section_shift = cfg->section_shift ? cfg->section_shift : BUDDY_DEFAULT_SECTION_SHIFT;
 	bc.nr_nodes = nodes;
 	bc.nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
+	bc.cpu_node = cfg->cpu_node;
 	bc.pcp_high = cfg->pcp_high;
 	bc.pcp_batch = cfg->pcp_batch;
 	bc.page_size = cfg->backing ? page : 0;
@@ -113,6 +115,21 @@ static int boot_vmalloc(struct mm_machine *m, const struct mm_machine_config *cf
 	return err ? err : vmalloc_create(&m->vmalloc, m->vmap, m->buddy, cfg->meta);
 }
 
+static int boot_percpu(struct mm_machine *m, const struct mm_machine_config *cfg)
+{
+	struct percpu_config pc = { 0 };
+
+	if (!cfg->percpu)
+		return 0;
+	if (!m->vmalloc)
+		return -MM_EINVAL;
+	pc.nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
+	pc.cpu_node = cfg->cpu_node;
+	pc.unit_pages = cfg->percpu_unit_pages;
+	pc.meta = cfg->meta;
+	return percpu_create(&m->percpu, m->vmalloc, m->buddy, &pc);
+}
+
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
 {
 	struct mm_machine *m;
@@ -130,6 +147,8 @@ int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg
 		err = boot_buddy(m, cfg);
 	if (!err)
 		err = boot_vmalloc(m, cfg);
+	if (!err)
+		err = boot_percpu(m, cfg);
 	if (err) {
 		mm_machine_destroy(m);
 		return err;
@@ -142,6 +161,7 @@ void mm_machine_destroy(struct mm_machine *m)
 {
 	if (!m)
 		return;
+	percpu_destroy(m->percpu); /* gives its pages and areas back */
 	vmalloc_destroy(m->vmalloc); /* gives its pages back to buddy */
 	vmap_destroy(m->vmap);
 	buddy_destroy(m->buddy);
@@ -169,6 +189,11 @@ struct vmalloc *mm_machine_vmalloc(const struct mm_machine *m)
 	return m->vmalloc;
 }
 
+struct percpu *mm_machine_percpu(const struct mm_machine *m)
+{
+	return m->percpu;
+}
+
 uint64_t mm_machine_page_size(const struct mm_machine *m)
 {
 	return m->page_size;
@@ -184,5 +209,7 @@ const char *mm_machine_check(const struct mm_machine *m)
 		e = vmap_check(m->vmap);
 	if (!e && m->vmalloc)
 		e = vmalloc_check(m->vmalloc);
+	if (!e && m->percpu)
+		e = percpu_check(m->percpu);
 	return e;
 }

@@ -7,13 +7,16 @@
  * every whole page of a memory region exists on that region's node, and
  * every whole page of memblock's free ranges (memory that is neither
  * reserved nor NOMAP) is freed into buddy. Pages outside memory are holes.
- * With a vmalloc range, vmap owns it and vmalloc runs over vmap and buddy.
+ * With a vmalloc range, vmap owns it and vmalloc runs over vmap and buddy;
+ * with percpu on, the per-CPU allocator runs over vmalloc and buddy, one
+ * unit per CPU, each CPU's pages from its node.
  */
 #ifndef MMSTACK_MACHINE_H
 #define MMSTACK_MACHINE_H
 
 #include "buddy.h"
 #include "memblock.h"
+#include "percpu.h"
 #include "vmalloc.h"
 #include "vmap.h"
 
@@ -29,6 +32,7 @@ struct mm_machine_config {
 	size_t nr_reserved;
 	uint64_t page_size;     /* a power of two; 0: 4096 */
 	unsigned nr_cpus;       /* 0: 1 */
+	const int *cpu_node;    /* node of each CPU; NULL: cpu % nodes */
 	unsigned max_order;     /* MAX_PAGE_ORDER; 0 means 0 */
 	unsigned section_shift; /* 0: BUDDY_DEFAULT_SECTION_SHIFT */
 	unsigned pcp_high, pcp_batch;
@@ -36,6 +40,8 @@ struct mm_machine_config {
 	uint64_t vmalloc_start; /* [vmalloc_start, + vmalloc_size): vmap's range */
 	uint64_t vmalloc_size;  /* 0: no vmap, no vmalloc */
 	uint64_t lazy_max_pages;
+	bool percpu;            /* a per-CPU allocator (needs the vmalloc range) */
+	uint64_t percpu_unit_pages; /* 0: PCPU_MIN_UNIT_SIZE worth */
 	struct mm_meta *meta;
 };
 
@@ -52,6 +58,7 @@ struct memblock *mm_machine_memblock(const struct mm_machine *m);
 struct buddy *mm_machine_buddy(const struct mm_machine *m);
 struct vmap *mm_machine_vmap(const struct mm_machine *m);       /* NULL without */
 struct vmalloc *mm_machine_vmalloc(const struct mm_machine *m); /* NULL without */
+struct percpu *mm_machine_percpu(const struct mm_machine *m);   /* NULL without */
 uint64_t mm_machine_page_size(const struct mm_machine *m);
 
 /* Every layer's check; NULL when all hold. */

@@ -382,6 +382,11 @@ void *vmalloc_host(const struct vmalloc *v, uint64_t addr)
 	return p ? p + addr % v->page : NULL;
 }
 
+uint64_t vmalloc_page_size(const struct vmalloc *v)
+{
+	return v->page;
+}
+
 uint64_t vmalloc_nr_pages(const struct vmalloc *v)
 {
 	return v->nr_pages;

@@ -62,6 +62,7 @@ int vmalloc_to_pfn(const struct vmalloc *v, uint64_t addr, uint64_t *pfn);
 /* Host memory behind addr when buddy has backing memory, else NULL. */
 void *vmalloc_host(const struct vmalloc *v, uint64_t addr);
 
+uint64_t vmalloc_page_size(const struct vmalloc *v);
 /* Pages held by vmalloc'ed areas (not vmap_pages ones). */
 uint64_t vmalloc_nr_pages(const struct vmalloc *v);
 

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.c - the naive per-CPU allocator model (see model.h).
+ *
+ * Written from the contract in lib/percpu.h, not from lib/percpu.c: no
+ * bitmaps with hints, no slot lists. A chunk is a painted array of
+ * granules; the lowest fit, the largest free run and a chunk's slot are
+ * found by walking it. The implementation chooses where chunks go (their
+ * vmalloc addresses); the model learns a chunk when the implementation
+ * makes one and checks that it had to.
+ *
+ * The model takes its memory from malloc and aborts when the host runs out:
+ * that is never a behaviour under test.
+ */
+#include "model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm.h"
+
+#define GRANULE 4
+
+struct pm_chunk {
+	uint64_t base;
+	uint8_t *used; /* per granule of a unit: 1 while a live object holds it */
+};
+
+struct pm {
+	unsigned nr_cpus, nr_slots;
+	uint64_t unit_bytes, page, granules, page_granules;
+	struct pm_chunk *chunks; /* sorted by base */
+	unsigned nchunks, chunk_cap;
+	struct pm_object *objects;
+	unsigned nobjects, object_cap;
+};
+
+static void *grow(void *p, unsigned *cap, size_t elem)
+{
+	unsigned n = *cap ? *cap * 2 : 16;
+
+	p = realloc(p, (size_t)n * elem);
+	if (!p)
+		abort();
+	*cap = n;
+	return p;
+}
+
+static unsigned log2_floor(uint64_t v)
+{
+	unsigned l = 0;
+
+	while (v >>= 1)
+		l++;
+	return l;
+}
+
+struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page)
+{
+	struct pm *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		abort();
+	m->nr_cpus = nr_cpus;
+	m->unit_bytes = unit_bytes;
+	m->page = page;
+	m->granules = unit_bytes / GRANULE;
+	m->page_granules = page / GRANULE;
+	/* The contract's slots: 0 (no free run), 1 + floor(log2(run)) for a
+	 * run of up to a unit, and one more for chunks without objects. */
+	m->nr_slots = log2_floor(unit_bytes) + 3;
+	return m;
+}
+
+void pm_destroy(struct pm *m)
+{
+	for (unsigned i = 0; i < m->nchunks; i++)
+		free(m->chunks[i].used);
+	free(m->chunks);
+	free(m->objects);
+	free(m);
+}
+
+/* ---- chunk questions, by walking the painted map ---- */
+
+static unsigned objects_in(const struct pm *m, unsigned ci)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->nobjects; i++)
+		n += m->objects[i].ptr >= m->chunks[ci].base &&
+		     m->objects[i].ptr - m->chunks[ci].base < m->unit_bytes;
+	return n;
+}
+
+/* The lowest granule offset of an aligned free run of bits, or -1. */
+static int64_t lowest_fit(const struct pm *m, unsigned ci, uint64_t bits, uint64_t align)
+{
+	const uint8_t *u = m->chunks[ci].used;
+
+	for (uint64_t s = 0; s < m->granules;) {
+		uint64_t e, a;
+
+		if (u[s]) {
+			s++;
+			continue;
+		}
+		for (e = s; e < m->granules && !u[e]; e++)
+			;
+		a = (s + align - 1) / align * align;
+		if (a < e && e - a >= bits)
+			return (int64_t)a;
+		s = e;
+	}
+	return -1;
+}
+
+static uint64_t largest_run(const struct pm *m, unsigned ci)
+{
+	uint64_t best = 0, run = 0;
+
+	for (uint64_t g = 0; g < m->granules; g++) {
+		run = m->chunks[ci].used[g] ? 0 : run + 1;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+static unsigned slot_of(const struct pm *m, unsigned ci)
+{
+	uint64_t run;
+
+	if (!objects_in(m, ci))
+		return m->nr_slots - 1;
+	run = largest_run(m, ci);
+	return run ? 1 + log2_floor(run * GRANULE) : 0;
+}
+
+bool pm_page_covered(const struct pm *m, unsigned ci, uint64_t p)
+{
+	for (uint64_t g = p * m->page_granules; g < (p + 1) * m->page_granules; g++)
+		if (m->chunks[ci].used[g])
+			return true;
+	return false;
+}
+
+/* Pages buddy must give to place bits at off in chunk ci: the ones no
+ * object covers yet, in every unit. */
+static uint64_t pages_needed(const struct pm *m, unsigned ci, uint64_t off, uint64_t bits)
+{
+	uint64_t n = 0;
+
+	for (uint64_t p = off / m->page_granules; p <= (off + bits - 1) / m->page_granules; p++)
+		n += ci == m->nchunks || !pm_page_covered(m, ci, p);
+	return n * m->nr_cpus;
+}
+
+static void paint(struct pm *m, unsigned ci, uint64_t off, uint64_t bits, uint8_t v)
+{
+	memset(m->chunks[ci].used + off, v, (size_t)bits);
+}
+
+/* ---- operations ---- */
+
+static void add_object(struct pm *m, unsigned ci, uint64_t off, uint64_t bits, uint64_t tag)
+{
+	if (m->nobjects == m->object_cap)
+		m->objects = grow(m->objects, &m->object_cap, sizeof(*m->objects));
+	m->objects[m->nobjects++] = (struct pm_object){ m->chunks[ci].base + off * GRANULE,
+							 bits * GRANULE, tag };
+	paint(m, ci, off, bits, 1);
+}
+
+/* A new chunk at base, if it overlaps none: its index, else -1. */
+static int add_chunk(struct pm *m, uint64_t base)
+{
+	uint64_t span = m->unit_bytes * m->nr_cpus;
+	unsigned at = 0;
+
+	if (base % m->page)
+		return -1;
+	while (at < m->nchunks && m->chunks[at].base < base)
+		at++;
+	if ((at > 0 && m->chunks[at - 1].base + span > base) ||
+	    (at < m->nchunks && base + span > m->chunks[at].base))
+		return -1;
+	if (m->nchunks == m->chunk_cap)
+		m->chunks = grow(m->chunks, &m->chunk_cap, sizeof(*m->chunks));
+	memmove(&m->chunks[at + 1], &m->chunks[at], (m->nchunks - at) * sizeof(*m->chunks));
+	m->chunks[at].base = base;
+	m->chunks[at].used = calloc((size_t)m->granules, 1);
+	if (!m->chunks[at].used)
+		abort();
+	m->nchunks++;
+	return (int)at;
+}
+
+static void drop_chunk(struct pm *m, unsigned ci)
+{
+	free(m->chunks[ci].used);
+	memmove(&m->chunks[ci], &m->chunks[ci + 1], (m->nchunks - ci - 1) * sizeof(*m->chunks));
+	m->nchunks--;
+}
+
+int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t impl_ptr,
+	     uint64_t free_pages, uint64_t tag, uint64_t *ptr)
+{
+	uint64_t bits, abits;
+	unsigned best = UINT32_MAX, first = 0;
+	int64_t fit;
+	int ci;
+
+	if (!size || size > m->unit_bytes || !align || (align & (align - 1)) || align > m->page)
+		return -MM_EINVAL;
+	bits = (size + GRANULE - 1) / GRANULE;
+	abits = align > GRANULE ? align / GRANULE : 1;
+
+	/* The lowest slot holding a chunk with a fit. */
+	for (unsigned i = 0; i < m->nchunks; i++)
+		if (lowest_fit(m, i, bits, abits) >= 0 && slot_of(m, i) < best) {
+			best = slot_of(m, i);
+			first = i;
+		}
+	if (best != UINT32_MAX) {
+		/* Any chunk of that slot with a fit, at its lowest fit. */
+		for (unsigned i = 0; i < m->nchunks; i++) {
+			if ((fit = lowest_fit(m, i, bits, abits)) < 0 || slot_of(m, i) != best)
+				continue;
+			if (impl_rc == 0 && impl_ptr == m->chunks[i].base + (uint64_t)fit * GRANULE) {
+				add_object(m, i, (uint64_t)fit, bits, tag);
+				*ptr = impl_ptr;
+				return 0;
+			}
+			if (impl_rc == -MM_ENOMEM && pages_needed(m, i, (uint64_t)fit, bits) > free_pages)
+				return -MM_ENOMEM;
+		}
+		*ptr = m->chunks[first].base + (uint64_t)lowest_fit(m, first, bits, abits) * GRANULE;
+		return 0;
+	}
+
+	/* No chunk fits: a new one, with the object at its start. */
+	if (pages_needed(m, m->nchunks, 0, bits) > free_pages)
+		return -MM_ENOMEM;
+	if (impl_rc == 0 && (ci = add_chunk(m, impl_ptr)) >= 0) {
+		add_object(m, (unsigned)ci, 0, bits, tag);
+		*ptr = impl_ptr;
+		return 0;
+	}
+	/* Not allowed (no new chunk, or one over another): name it as an
+	 * address that cannot be the implementation's. */
+	*ptr = impl_rc == 0 ? impl_ptr ^ 1 : 0;
+	return 0;
+}
+
+int pm_free(struct pm *m, uint64_t ptr, struct pm_object *obj)
+{
+	unsigned ci;
+
+	for (unsigned i = 0; i < m->nobjects; i++) {
+		struct pm_object *o = &m->objects[i];
+
+		if (o->ptr != ptr)
+			continue;
+		for (ci = 0; ci < m->nchunks; ci++)
+			if (ptr >= m->chunks[ci].base && ptr - m->chunks[ci].base < m->unit_bytes)
+				break;
+		if (ci == m->nchunks)
+			abort(); /* an object outside every chunk: the model is broken */
+		paint(m, ci, (ptr - m->chunks[ci].base) / GRANULE, o->bytes / GRANULE, 0);
+		if (obj)
+			*obj = *o;
+		*o = m->objects[--m->nobjects];
+		/* A chunk left without objects goes when another has none. */
+		if (!objects_in(m, ci) && pm_empty_chunks(m) > 1)
+			drop_chunk(m, ci);
+		return 0;
+	}
+	return -MM_ENOENT;
+}
+
+int pm_ptr(const struct pm *m, uint64_t ptr, unsigned cpu, uint64_t *addr)
+{
+	if (cpu >= m->nr_cpus)
+		return -MM_EINVAL;
+	for (unsigned i = 0; i < m->nobjects; i++)
+		if (ptr >= m->objects[i].ptr && ptr - m->objects[i].ptr < m->objects[i].bytes) {
+			*addr = ptr + cpu * m->unit_bytes;
+			return 0;
+		}
+	return -MM_ENOENT;
+}
+
+/* ---- state ---- */
+
+unsigned pm_nr_objects(const struct pm *m)
+{
+	return m->nobjects;
+}
+
+const struct pm_object *pm_object(const struct pm *m, unsigned i)
+{
+	return &m->objects[i];
+}
+
+unsigned pm_nr_chunks(const struct pm *m)
+{
+	return m->nchunks;
+}
+
+void pm_chunk(const struct pm *m, unsigned i, uint64_t *base, unsigned *slot)
+{
+	*base = m->chunks[i].base;
+	*slot = slot_of(m, i);
+}
+
+uint64_t pm_live_bytes(const struct pm *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < m->nobjects; i++)
+		n += m->objects[i].bytes;
+	return n;
+}
+
+uint64_t pm_covered_pages(const struct pm *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned ci = 0; ci < m->nchunks; ci++)
+		for (uint64_t p = 0; p < m->unit_bytes / m->page; p++)
+			n += pm_page_covered(m, ci, p);
+	return n;
+}
+
+unsigned pm_empty_chunks(const struct pm *m)
+{
+	unsigned n = 0;
+
+	for (unsigned ci = 0; ci < m->nchunks; ci++)
+		n += !objects_in(m, ci);
+	return n;
+}

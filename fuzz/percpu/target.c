@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_percpu: the per-CPU allocator over an mm_machine (buddy, vmap,
+ * vmalloc) whose pages are host memory, against the naive model.
+ *
+ * Every alloc is checked against the contract's placement (the model's
+ * lowest slot with a fit and lowest offset in it, a new chunk only when
+ * nothing fits), its memory must read zero in every CPU's unit, and then
+ * the target writes a signature into every byte of every CPU's copy (a
+ * distinct one per object, CPU and byte). Before a free, and on a verify
+ * op, every byte of every live object in every unit is read back; after
+ * every op the first and last byte of each are. After every op the chunks
+ * and their slots, the populated pages of every unit (through vmalloc's
+ * page tables), the counters, and buddy's free pages must be what the
+ * model says, and every layer's check must pass.
+ *
+ * The header sets the shape: cpus, nodes, page size, unit pages, the pages
+ * of memory (few enough that buddy runs out), and whether pages are
+ * backed by host memory.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fz.h"
+#include "machine.h"
+#include "model.h"
+
+#define VSTART 0x100000u
+#define VSIZE (64u << 20)
+
+struct world {
+	struct mm_machine *mach;
+	struct percpu *pc;
+	struct vmalloc *v;
+	struct buddy *b;
+	struct pm *m;
+	unsigned ncpus;
+	uint64_t page, unit_bytes, free0;
+	bool backing;
+	uint64_t next_tag;
+	int impl_rc; /* the implementation's last alloc, for the model */
+	uint64_t impl_ptr;
+	uint64_t free_before; /* buddy's free pages before it */
+	bool verify_all;   /* a verify op asked for every byte */
+	char pending[512]; /* a data failure the last op met, for compare() */
+};
+
+#define W ((struct world *)w)
+
+/* ---- the data written into every CPU's copy ---- */
+
+static uint8_t sig(uint64_t tag, unsigned cpu, uint64_t i)
+{
+	uint64_t h = (tag * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)cpu << 48) ^ i;
+
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint8_t)(h >> 56);
+}
+
+/* Byte i of cpu's copy of the object at ptr, through the host memory. */
+static uint8_t *host_byte(struct world *w, uint64_t ptr, unsigned cpu, uint64_t i)
+{
+	return percpu_host(w->pc, ptr + i, cpu);
+}
+
+/* Check bytes [from, to) of every copy of o (zero, or its signature), or
+ * just the first and last byte; the first difference goes to pending. */
+static bool verify(struct world *w, const struct pm_object *o, bool zero, bool full)
+{
+	if (!w->backing)
+		return true;
+	for (unsigned cpu = 0; cpu < w->ncpus; cpu++)
+		for (uint64_t i = 0; i < o->bytes; i = full || i + 1 == o->bytes ? i + 1 : o->bytes - 1) {
+			const uint8_t *p = host_byte(w, o->ptr, cpu, i);
+			uint8_t want = zero ? 0 : sig(o->tag, cpu, i);
+
+			if (!p || *p != want) {
+				snprintf(w->pending, sizeof(w->pending),
+					 "object 0x%" PRIx64 " (%" PRIu64 " bytes), cpu %u, byte %" PRIu64
+					 ": %s, expected 0x%02x",
+					 o->ptr, o->bytes, cpu, i, p ? "wrong data" : "no memory", want);
+				if (p)
+					snprintf(w->pending + strlen(w->pending),
+						 sizeof(w->pending) - strlen(w->pending), " (read 0x%02x)", *p);
+				return false;
+			}
+		}
+	return true;
+}
+
+static void write_sig(struct world *w, const struct pm_object *o)
+{
+	if (!w->backing)
+		return;
+	for (unsigned cpu = 0; cpu < w->ncpus; cpu++)
+		for (uint64_t i = 0; i < o->bytes; i++) {
+			uint8_t *p = host_byte(w, o->ptr, cpu, i);
+
+			if (p)
+				*p = sig(o->tag, cpu, i);
+		}
+}
+
+/* ---- ops ---- */
+
+static struct fz_result i_alloc(void *w, const uint64_t *a)
+{
+	uint64_t ptr = 0;
+	int rc;
+
+	W->free_before = buddy_nr_free(W->b, NUMA_NO_NODE);
+	rc = percpu_alloc(W->pc, a[0], a[1], &ptr);
+	W->impl_rc = rc;
+	W->impl_ptr = ptr;
+	if (!rc) { /* zeroed in every unit, then the client's data */
+		struct pm_object o = { ptr, (a[0] + 3) / 4 * 4, W->next_tag };
+
+		if (verify(W, &o, true, true))
+			write_sig(W, &o);
+	}
+	return fz_val(rc, ptr);
+}
+static struct fz_result m_alloc(void *w, const uint64_t *a)
+{
+	uint64_t ptr = 0;
+	int rc = pm_alloc(W->m, a[0], a[1], W->impl_rc, W->impl_ptr, W->free_before,
+			  W->next_tag, &ptr);
+
+	W->next_tag++;
+	return fz_val(rc, ptr);
+}
+
+/* free(ptr + delta): the client's data is read back first. */
+static struct fz_result i_free(void *w, const uint64_t *a)
+{
+	uint64_t ptr = a[0] + a[1];
+
+	for (unsigned i = 0; i < pm_nr_objects(W->m); i++)
+		if (pm_object(W->m, i)->ptr == ptr && !W->pending[0])
+			verify(W, pm_object(W->m, i), false, true);
+	return fz_rc(percpu_free(W->pc, ptr));
+}
+static struct fz_result m_free(void *w, const uint64_t *a)
+{
+	return fz_rc(pm_free(W->m, a[0] + a[1], NULL));
+}
+
+static struct fz_result i_ptr(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	unsigned cpu = a[2] > 64 ? 64 : (unsigned)a[2];
+
+	return fz_val(percpu_ptr(W->pc, a[0] + a[1], cpu, &addr), addr);
+}
+static struct fz_result m_ptr(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	unsigned cpu = a[2] > 64 ? 64 : (unsigned)a[2];
+
+	return fz_val(pm_ptr(W->m, a[0] + a[1], cpu, &addr), addr);
+}
+
+static struct fz_result i_verify(void *w, const uint64_t *a)
+{
+	(void)a;
+	W->verify_all = true;
+	return fz_rc(0);
+}
+static struct fz_result m_verify(void *w, const uint64_t *a)
+{
+	(void)w, (void)a;
+	return fz_rc(0);
+}
+
+/* ---- the table ---- */
+
+#define A_SIZE { "size", FZ_INT, 0, 4200, NULL }
+#define A_ALIGN { "align", FZ_ALIGN, 0, 0, NULL }
+#define A_H { "ptr", FZ_HANDLE, 0, 0, NULL }
+#define A_DELTA { "delta", FZ_INT, 0, 64, NULL }
+#define A_CPU { "cpu", FZ_INT, 0, 4, NULL }
+
+static const struct fz_op_def ops[] = {
+	{ "alloc", FZ_RET_HANDLE, 2, { A_SIZE, A_ALIGN }, i_alloc, m_alloc },
+	{ "alloc", FZ_RET_HANDLE, 2, { A_SIZE, A_ALIGN }, i_alloc, m_alloc },
+	{ "alloc", FZ_RET_HANDLE, 2, { A_SIZE, A_ALIGN }, i_alloc, m_alloc },
+	{ "free", 0, 2, { A_H, A_DELTA }, i_free, m_free },
+	{ "free", 0, 2, { A_H, A_DELTA }, i_free, m_free },
+	{ "free", 0, 2, { { "ptr", FZ_ADDR, 0, 0, NULL }, A_DELTA }, i_free, m_free },
+	{ "per_cpu_ptr", FZ_RET_VALUE, 3, { A_H, A_DELTA, A_CPU }, i_ptr, m_ptr },
+	{ "per_cpu_ptr", FZ_RET_VALUE, 3, { { "ptr", FZ_ADDR, 0, 0, NULL }, A_DELTA, A_CPU },
+	  i_ptr, m_ptr },
+	{ "verify", 0, 0, { { 0 } }, i_verify, m_verify },
+};
+
+enum { C_CPUS, C_NODES, C_PAGE_SHIFT, C_UNIT_PAGES, C_PAGES, C_BACKING, C_HIGH };
+
+static const struct fz_cfg_def cfg[] = {
+	{ "cpus", 1, 4, 2 },
+	{ "nodes", 1, 2, 2 },
+	{ "page_shift", 8, 10, 8 },
+	{ "unit_pages", 1, 8, 4 },
+	{ "pages", 1, 512, 256 },
+	{ "backing", 0, 1, 1 },
+	{ "pcp_high", 0, 8, 2 },
+};
+
+/* ---- world ---- */
+
+static void *create(const uint64_t *c, struct mm_meta *meta)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct mm_machine_config mc;
+	struct mm_range mem[2];
+	uint64_t page = (uint64_t)1 << c[C_PAGE_SHIFT], bytes = c[C_PAGES] * page;
+	struct percpu_stats st;
+
+	if (!w)
+		abort();
+	mm_machine_default_config(&mc);
+	/* One node, or the memory in two halves on two nodes. */
+	mem[0] = (struct mm_range){ 0, c[C_NODES] == 2 ? bytes / 2 : bytes, 0 };
+	mem[1] = (struct mm_range){ mem[0].size, bytes - mem[0].size, 1 };
+	mc.memory = mem;
+	mc.nr_memory = c[C_NODES] == 2 && mem[0].size && mem[1].size ? 2 : 1;
+	if (!mem[0].size)
+		mem[0] = mem[1];
+	mc.page_size = page;
+	mc.nr_cpus = (unsigned)c[C_CPUS];
+	mc.max_order = 3;
+	mc.pcp_high = (unsigned)c[C_HIGH];
+	mc.pcp_batch = 2;
+	mc.backing = c[C_BACKING] != 0;
+	mc.vmalloc_start = VSTART;
+	mc.vmalloc_size = VSIZE;
+	mc.lazy_max_pages = 64;
+	mc.percpu = true;
+	mc.percpu_unit_pages = c[C_UNIT_PAGES];
+	mc.meta = meta;
+	if (mm_machine_boot(&w->mach, &mc) != 0)
+		abort();
+	w->pc = mm_machine_percpu(w->mach);
+	w->v = mm_machine_vmalloc(w->mach);
+	w->b = mm_machine_buddy(w->mach);
+	w->ncpus = mc.nr_cpus;
+	w->page = page;
+	w->backing = mc.backing;
+	percpu_stats(w->pc, &st);
+	w->unit_bytes = st.unit_bytes;
+	w->free0 = buddy_nr_free(w->b, NUMA_NO_NODE);
+	w->m = pm_create(w->ncpus, w->unit_bytes, page);
+	return w;
+}
+
+static void destroy(void *w)
+{
+	mm_machine_destroy(W->mach);
+	pm_destroy(W->m);
+	free(w);
+}
+
+static const char *check(void *w)
+{
+	return mm_machine_check(W->mach);
+}
+
+struct chunks {
+	uint64_t base[1024];
+	unsigned slot[1024], n;
+};
+
+static void collect(void *ctx, uint64_t base, unsigned slot)
+{
+	struct chunks *l = ctx;
+
+	if (l->n < 1024) {
+		l->base[l->n] = base;
+		l->slot[l->n] = slot;
+	}
+	l->n++;
+}
+
+static const char *compare(void *w, char *buf, size_t len)
+{
+	static struct chunks impl;
+	uint64_t pages = pm_covered_pages(W->m);
+	struct percpu_stats st;
+
+	if (W->pending[0]) {
+		snprintf(buf, len, "%s", W->pending);
+		return buf;
+	}
+	impl.n = 0;
+	percpu_walk_chunks(W->pc, collect, &impl);
+	if (impl.n != pm_nr_chunks(W->m)) {
+		snprintf(buf, len, "%u chunks, model %u", impl.n, pm_nr_chunks(W->m));
+		return buf;
+	}
+	for (unsigned i = 0; i < impl.n; i++) {
+		uint64_t base;
+		unsigned slot;
+
+		pm_chunk(W->m, i, &base, &slot);
+		if (impl.base[i] != base || impl.slot[i] != slot) {
+			snprintf(buf, len, "chunk %u at 0x%" PRIx64 " in slot %u, model 0x%" PRIx64
+				 " in slot %u", i, impl.base[i], impl.slot[i], base, slot);
+			return buf;
+		}
+		/* Populated exactly where an object is, in every unit. */
+		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++)
+			for (unsigned cpu = 0; cpu < W->ncpus; cpu++) {
+				uint64_t at = base + cpu * W->unit_bytes + p * W->page;
+				bool mapped = !vmalloc_to_pfn(W->v, at, NULL);
+
+				if (mapped != pm_page_covered(W->m, i, p)) {
+					snprintf(buf, len, "chunk 0x%" PRIx64 " cpu %u page %" PRIu64
+						 " is %spopulated, model: %s", base, cpu, p,
+						 mapped ? "" : "not ", mapped ? "no object on it" : "an object on it");
+					return buf;
+				}
+			}
+	}
+	percpu_stats(W->pc, &st);
+	if (st.allocs != pm_nr_objects(W->m) || st.live_bytes != pm_live_bytes(W->m) ||
+	    st.populated_bytes != pages * W->page || st.chunks != pm_nr_chunks(W->m) ||
+	    st.empty_chunks != pm_empty_chunks(W->m)) {
+		snprintf(buf, len, "stats: %" PRIu64 " objects, %" PRIu64 " live bytes, %" PRIu64
+			 " populated bytes, %" PRIu64 " chunks (%" PRIu64 " empty); model %u, %" PRIu64
+			 ", %" PRIu64 ", %u (%u)", st.allocs, st.live_bytes, st.populated_bytes,
+			 st.chunks, st.empty_chunks, pm_nr_objects(W->m), pm_live_bytes(W->m),
+			 pages * W->page, pm_nr_chunks(W->m), pm_empty_chunks(W->m));
+		return buf;
+	}
+	/* Nothing but percpu takes pages here. */
+	if (buddy_nr_free(W->b, NUMA_NO_NODE) != W->free0 - pages * W->ncpus) {
+		snprintf(buf, len, "buddy has %" PRIu64 " free pages, model %" PRIu64,
+			 buddy_nr_free(W->b, NUMA_NO_NODE), W->free0 - pages * W->ncpus);
+		return buf;
+	}
+	for (unsigned i = 0; i < pm_nr_objects(W->m); i++)
+		if (!verify(W, pm_object(W->m, i), false, W->verify_all)) {
+			snprintf(buf, len, "%s", W->pending);
+			return buf;
+		}
+	W->verify_all = false;
+	return NULL;
+}
+
+/* expect key=value ...: chunks, empty, allocs, live (bytes in one unit),
+ * populated (bytes in one unit), free_pages (buddy's). */
+static const char *expect(void *w, const char *line, char *buf, size_t len)
+{
+	char copy[512], *save = NULL, *tok;
+	struct percpu_stats st;
+
+	percpu_stats(W->pc, &st);
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		static const char *const keys[] = { "chunks", "empty", "allocs", "live",
+						    "populated", "free_pages" };
+		uint64_t got[] = { st.chunks, st.empty_chunks, st.allocs, st.live_bytes,
+				   st.populated_bytes, buddy_nr_free(W->b, NUMA_NO_NODE) };
+		char *eq = strchr(tok, '=');
+		unsigned k;
+
+		for (k = 0; eq && k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strlen(keys[k]) == (size_t)(eq - tok) && !strncmp(tok, keys[k], (size_t)(eq - tok)))
+				break;
+		if (!eq || k == sizeof(keys) / sizeof(keys[0])) {
+			snprintf(buf, len, "expect chunks=|empty=|allocs=|live=|populated=|free_pages=, not '%s'",
+				 tok);
+			return buf;
+		}
+		if (got[k] != strtoull(eq + 1, NULL, 0)) {
+			snprintf(buf, len, "%s is %" PRIu64, keys[k], got[k]);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static void dump(void *w, FILE *f)
+{
+	struct percpu_stats st;
+
+	percpu_stats(W->pc, &st);
+	fprintf(f, "  model objects:");
+	for (unsigned i = 0; i < pm_nr_objects(W->m); i++)
+		fprintf(f, " 0x%" PRIx64 "+%" PRIu64, pm_object(W->m, i)->ptr, pm_object(W->m, i)->bytes);
+	fprintf(f, "\n  implementation: %" PRIu64 " chunks, %" PRIu64 " objects, %" PRIu64
+		" live bytes, %" PRIu64 " populated bytes per unit; buddy free %" PRIu64 "\n",
+		st.chunks, st.allocs, st.live_bytes, st.populated_bytes,
+		buddy_nr_free(W->b, NUMA_NO_NODE));
+}
+
+static const struct fz_target target = {
+	.name = "percpu",
+	.cfg = cfg,
+	.ncfg = sizeof(cfg) / sizeof(cfg[0]),
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+	.create = create,
+	.destroy = destroy,
+	.compare = compare,
+	.check = check,
+	.expect = expect,
+	.dump = dump,
+};
+
+FZ_TARGET(target)

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* percpu_check must catch each broken invariant: one at a time, on a
+ * healthy instance, with the exact message (see test_check_buddy). */
+#include <string.h>
+
+#include "check.h"
+#include "machine.h"
+#include "percpu.c"
+
+static struct percpu *pc;
+
+#define BREAKS(msg, breakit, mendit)                                             \
+	do {                                                                     \
+		const char *got_;                                                \
+		breakit;                                                         \
+		got_ = percpu_check(pc);                                         \
+		CHECK(got_ && !strcmp(got_, msg));                               \
+		if (got_ && strcmp(got_, msg))                                   \
+			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		mendit;                                                          \
+		CHECK(percpu_check(pc) == NULL);                                 \
+	} while (0)
+
+int main(void)
+{
+	struct mm_range mem = { 0, 256 * 256, 0 };
+	struct mm_machine_config mc;
+	struct mm_machine *m;
+	struct pcpu_chunk *c, *c2, *extra, fake;
+	uint64_t p[4], pfn, at;
+
+	/* Two CPUs, 256-byte pages, units of 4 pages; chunk c holds three
+	 * objects on pages 0-1, the spare c2 none. */
+	mm_machine_default_config(&mc);
+	mc.memory = &mem;
+	mc.nr_memory = 1;
+	mc.page_size = 256;
+	mc.nr_cpus = 2;
+	mc.backing = true;
+	mc.vmalloc_start = 0x100000;
+	mc.vmalloc_size = 1 << 20;
+	mc.percpu = true;
+	mc.percpu_unit_pages = 4;
+	CHECK_EQ(mm_machine_boot(&m, &mc), 0);
+	pc = mm_machine_percpu(m);
+	CHECK_EQ(percpu_alloc(pc, 100, 4, &p[0]), 0);
+	CHECK_EQ(percpu_alloc(pc, 200, 4, &p[1]), 0);
+	CHECK_EQ(percpu_alloc(pc, 8, 8, &p[2]), 0);
+	CHECK_EQ(percpu_alloc(pc, 1024, 4, &p[3]), 0); /* a second chunk */
+	CHECK_EQ(percpu_free(pc, p[3]), 0);            /* ... now the spare */
+	CHECK(percpu_check(pc) == NULL);
+	c = chunk_holding(pc, p[0]);
+	c2 = chunk_holding(pc, p[3]);
+	CHECK(c && c2 && c != c2 && !c2->nr_allocs);
+
+	BREAKS("percpu: unit offsets are not the unit layout", pc->unit_offset[1] += 4,
+	       pc->unit_offset[1] -= 4);
+	BREAKS("percpu: an allocation starts on a free granule", c->bound_map[3] |= 1ull << 8,
+	       c->bound_map[3] &= ~(1ull << 8));
+	BREAKS("percpu: the chunk's allocation count differs from its bound map", c->nr_allocs++,
+	       c->nr_allocs--);
+	BREAKS("percpu: allocated granules that no allocation starts",
+	       (c->bound_map[0] &= ~1ull, c->nr_allocs--), (c->bound_map[0] |= 1, c->nr_allocs++));
+	BREAKS("percpu: a block's hints differ from its bitmap", c->blocks[1].scan++,
+	       c->blocks[1].scan--);
+	BREAKS("percpu: the chunk's hints differ from its blocks'", c->md.contig_start++,
+	       c->md.contig_start--);
+	BREAKS("percpu: a chunk is in the wrong slot", c->slot++, c->slot--);
+	BREAKS("percpu: a populated page that no allocation covers",
+	       assign_bits(c->populated, 3, 1, true), assign_bits(c->populated, 3, 1, false));
+	BREAKS("percpu: an allocation covers a page that is not populated",
+	       assign_bits(c->populated, 1, 1, false), assign_bits(c->populated, 1, 1, true));
+	at = page_addr(pc, c, 1, 0);
+	BREAKS("percpu: a unit's page mapping differs from the populated map",
+	       CHECK_EQ(vmalloc_unmap_page(pc->v, at, &pfn), 0),
+	       CHECK_EQ(vmalloc_map_page(pc->v, at, pfn), 0));
+	BREAKS("percpu: the chunk's populated count differs from its map", c->nr_populated++,
+	       c->nr_populated--);
+	BREAKS("percpu: chunks overlap or are out of order", c2->base -= 0x200, c2->base += 0x200);
+	BREAKS("percpu: a slot list is broken", c->prev = c2, c->prev = NULL);
+	/* A chunk on a slot list that is not in the tree. */
+	fake = *c2;
+	fake.prev = c2;
+	fake.next = NULL;
+	BREAKS("percpu: a slot list holds more than the chunks", c2->next = &fake, c2->next = NULL);
+	BREAKS("percpu: chunk counts differ from the chunks", pc->nr_chunks++, pc->nr_chunks--);
+	BREAKS("percpu: more than one chunk without allocations",
+	       CHECK_EQ(chunk_create(pc, &extra), 0), chunk_destroy(pc, extra));
+	BREAKS("percpu: allocation or page counts differ from the chunks", pc->populated_pages++,
+	       pc->populated_pages--);
+	BREAKS("percpu: allocation or page counts differ from the chunks", pc->live_bits--,
+	       pc->live_bits++);
+
+	mm_machine_destroy(m);
+	return check_summary("test_check_percpu");
+}
