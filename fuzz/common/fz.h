@@ -60,7 +60,8 @@ static inline struct fz_result fz_rc(int rc)
 	return r;
 }
 
-/* A value that counts only when the op succeeded. */
+/* A value that counts only when the op succeeded. Call the function that
+ * fills v first: in fz_val(f(&v), v) C may read v before f runs (gcc does). */
 static inline struct fz_result fz_val(int rc, uint64_t v)
 {
 	struct fz_result r = { rc, rc == 0 ? v : 0 };

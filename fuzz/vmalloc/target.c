@@ -246,8 +246,9 @@ static struct fz_result m_to_pfn(void *w, const uint64_t *a)
 static struct fz_result i_reserve(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
+	int rc = vmalloc_reserve(W->v, a[0], &addr); /* before addr is read */
 
-	return fz_val(vmalloc_reserve(W->v, a[0], &addr), addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_reserve(void *w, const uint64_t *a)
 {
