@@ -126,6 +126,7 @@ static int boot_percpu(struct mm_machine *m, const struct mm_machine_config *cfg
 	pc.nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
 	pc.cpu_node = cfg->cpu_node;
 	pc.unit_pages = cfg->percpu_unit_pages;
+	pc.policy = cfg->percpu_policy;
 	pc.meta = cfg->meta;
 	return percpu_create(&m->percpu, m->vmalloc, m->buddy, &pc);
 }

@@ -42,6 +42,7 @@ struct mm_machine_config {
 	uint64_t lazy_max_pages;
 	bool percpu;            /* a per-CPU allocator (needs the vmalloc range) */
 	uint64_t percpu_unit_pages; /* 0: PCPU_MIN_UNIT_SIZE worth */
+	enum percpu_policy percpu_policy;
 	struct mm_meta *meta;
 };
 

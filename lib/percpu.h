@@ -21,16 +21,20 @@
  *  - percpu_alloc(size, align): -MM_EINVAL when size is 0 or larger than a
  *    unit, or align is not a power of two or larger than a page. size is
  *    rounded up to the 4-byte granule, align up to 4. The memory is zeroed
- *    in every unit. Placement: chunks sit in slots by their largest free
- *    run, in bytes: slot 0 when it has none, 1 + floor(log2(run)) when it
- *    has some and holds an allocation, and the last slot (after every
- *    other) when it holds none. The allocation goes into a chunk of the
- *    lowest slot that has a chunk with an aligned fit, at the lowest such
- *    offset in that chunk; a new chunk is made only when no chunk has a
- *    fit. Pages the allocation covers that are not populated are populated
- *    then. -MM_ENOMEM when buddy runs out of pages for that, when no chunk
- *    can be made (vmalloc space, bookkeeping), or a bookkeeping allocation
- *    fails.
+ *    in every unit. Chunks sit in slots by their largest free run, in
+ *    bytes: slot 0 when it has none, 1 + floor(log2(run)) when it has some
+ *    and holds an allocation, and the last slot (after every other) when
+ *    it holds none. Placement, by the instance's policy:
+ *      PERCPU_BEST_FIT: the smallest maximal free run (of any chunk) that
+ *      has an aligned fit, the lowest address among runs of that length;
+ *      the allocation takes the lowest aligned offset in it.
+ *      PERCPU_FIRST_FIT (the kernel's): a chunk of the lowest slot that has
+ *      a chunk with an aligned fit, at the lowest such offset in it.
+ *    A new chunk is made only when no chunk has a fit; the allocation then
+ *    starts it. Pages the allocation covers that are not populated are
+ *    populated then. -MM_ENOMEM when buddy has fewer free pages than that
+ *    takes, when no chunk can be made (vmalloc space, bookkeeping), or a
+ *    bookkeeping allocation fails.
  *  - percpu_free(ptr): ptr must be the start of a live allocation, else
  *    -MM_ENOENT (a double free included). Pages no allocation covers any
  *    more go back to buddy; a chunk left without allocations is destroyed
@@ -51,11 +55,17 @@
 #define PERCPU_MIN_PAGE_SIZE 256    /* a page is one block of 64 granules or more */
 #define PERCPU_MAX_UNIT_SIZE (1u << 26)
 
+enum percpu_policy {
+	PERCPU_BEST_FIT = 0, /* the default */
+	PERCPU_FIRST_FIT = 1,
+};
+
 struct percpu_config {
 	unsigned nr_cpus;    /* possible CPUs, 1 .. PERCPU_MAX_CPUS */
 	const int *cpu_node; /* node of each CPU; NULL: buddy's map (or cpu % nodes) */
 	uint64_t unit_pages; /* pages per unit; 0: PCPU_MIN_UNIT_SIZE worth */
 	struct mm_meta *meta;
+	enum percpu_policy policy;
 };
 
 struct percpu;

@@ -91,6 +91,28 @@ int main(void)
 	BREAKS("percpu: allocation or page counts differ from the chunks", pc->live_bits--,
 	       pc->live_bits++);
 
+	/* The run tree (best fit, the default). */
+	{
+		struct pcpu_run *r = run_of(pc->runs.node), *sp;
+		uint32_t len = r->len;
+
+		BREAKS("percpu: a free run is missing from the run tree", r->len++, r->len--);
+		BREAKS("rbtree: in-order walk not strictly increasing", r->len = 0, r->len = len);
+		sp = pc->spare;
+		BREAKS("percpu: the run tree holds other runs than the bitmaps", pc->nr_runs++,
+		       pc->nr_runs--);
+		BREAKS("percpu: the run tree holds other runs than the bitmaps", pc->nr_spare++,
+		       pc->nr_spare--);
+		/* Three runs for three allocations in two chunks: without the
+		 * spares a free could find no record. */
+		{
+			uint64_t nsp = pc->nr_spare;
+
+			BREAKS("percpu: fewer run records than a free may need",
+			       (pc->spare = NULL, pc->nr_spare = 0),
+			       (pc->spare = sp, pc->nr_spare = nsp));
+		}
+	}
 	mm_machine_destroy(m);
 	return check_summary("test_check_percpu");
 }

@@ -39,7 +39,7 @@ static void test_create(void)
 {
 	struct mm_machine *m;
 	struct percpu *pc;
-	struct percpu_config c = { 2, NULL, 4, NULL };
+	struct percpu_config c = { 2, NULL, 4, NULL, PERCPU_BEST_FIT };
 	int bad_node[2] = { 0, 2 };
 	struct mm_meta meta;
 
@@ -56,6 +56,9 @@ static void test_create(void)
 	c.cpu_node = bad_node; /* node 2 of a two-node machine */
 	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), mm_machine_buddy(m), &c), -MM_EINVAL);
 	c.cpu_node = NULL;
+	c.policy = (enum percpu_policy)7;
+	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), mm_machine_buddy(m), &c), -MM_EINVAL);
+	c.policy = PERCPU_FIRST_FIT;
 	c.unit_pages = PERCPU_MAX_UNIT_SIZE / 256 + 1;
 	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), mm_machine_buddy(m), &c), -MM_EINVAL);
 	/* The default unit: PCPU_MIN_UNIT_SIZE worth of pages. */
@@ -144,7 +147,7 @@ static void test_oom_sweep(void)
  * over the machine's vmalloc and buddy, destroyed on its own. */
 static void test_destroy_live(void)
 {
-	struct percpu_config c = { 3, NULL, 4, NULL };
+	struct percpu_config c = { 3, NULL, 4, NULL, PERCPU_BEST_FIT };
 	struct mm_machine *m;
 	struct mm_meta meta;
 	struct percpu *pc;

@@ -30,6 +30,7 @@ struct pm_chunk {
 
 struct pm {
 	unsigned nr_cpus, nr_slots;
+	bool best_fit;
 	uint64_t unit_bytes, page, granules, page_granules;
 	struct pm_chunk *chunks; /* sorted by base */
 	unsigned nchunks, chunk_cap;
@@ -57,13 +58,14 @@ static unsigned log2_floor(uint64_t v)
 	return l;
 }
 
-struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page)
+struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page, bool best_fit)
 {
 	struct pm *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		abort();
 	m->nr_cpus = nr_cpus;
+	m->best_fit = best_fit;
 	m->unit_bytes = unit_bytes;
 	m->page = page;
 	m->granules = unit_bytes / GRANULE;
@@ -218,7 +220,44 @@ int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t 
 	bits = (size + GRANULE - 1) / GRANULE;
 	abits = align > GRANULE ? align / GRANULE : 1;
 
-	/* The lowest slot holding a chunk with a fit. */
+	if (m->best_fit) {
+		/* The smallest free run with an aligned fit, the lowest address
+		 * among equals: every run of every chunk, compared. */
+		uint64_t best_len = 0, best_off = 0;
+		int best_ci = -1;
+
+		for (unsigned i = 0; i < m->nchunks; i++) {
+			const uint8_t *u = m->chunks[i].used;
+
+			for (uint64_t s = 0, e; s < m->granules; s = e) {
+				uint64_t a;
+
+				if (u[s]) {
+					e = s + 1;
+					continue;
+				}
+				for (e = s; e < m->granules && !u[e]; e++)
+					;
+				a = (s + abits - 1) / abits * abits;
+				if (a < e && e - a >= bits && (best_ci < 0 || e - s < best_len)) {
+					best_ci = (int)i;
+					best_len = e - s;
+					best_off = a;
+				}
+			}
+		}
+		if (best_ci >= 0) {
+			if (pages_needed(m, (unsigned)best_ci, best_off, bits) > free_pages)
+				return -MM_ENOMEM;
+			*ptr = m->chunks[best_ci].base + best_off * GRANULE;
+			if (impl_rc == 0 && impl_ptr == *ptr)
+				add_object(m, (unsigned)best_ci, best_off, bits, tag);
+			return 0;
+		}
+		goto new_chunk;
+	}
+
+	/* First fit: the lowest slot holding a chunk with a fit. */
 	for (unsigned i = 0; i < m->nchunks; i++)
 		if (lowest_fit(m, i, bits, abits) >= 0 && slot_of(m, i) < best) {
 			best = slot_of(m, i);
@@ -242,6 +281,7 @@ int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t 
 	}
 
 	/* No chunk fits: a new one, with the object at its start. */
+new_chunk:
 	if (pages_needed(m, m->nchunks, 0, bits) > free_pages)
 		return -MM_ENOMEM;
 	if (impl_rc == 0 && (ci = add_chunk(m, impl_ptr)) >= 0) {

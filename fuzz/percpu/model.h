@@ -20,7 +20,8 @@ struct pm_object {
 	uint64_t tag;        /* the target's, for its data signature */
 };
 
-struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page);
+/* best_fit: PERCPU_BEST_FIT's placement, else PERCPU_FIRST_FIT's. */
+struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page, bool best_fit);
 void pm_destroy(struct pm *m);
 
 /*

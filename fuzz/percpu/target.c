@@ -3,9 +3,10 @@
  * fuzz_percpu: the per-CPU allocator over an mm_machine (buddy, vmap,
  * vmalloc) whose pages are host memory, against the naive model.
  *
- * Every alloc is checked against the contract's placement (the model's
- * lowest slot with a fit and lowest offset in it, a new chunk only when
- * nothing fits), its memory must read zero in every CPU's unit, and then
+ * Every alloc is checked against the contract's placement (best fit: the
+ * model predicts the address; first fit: the lowest slot with a fit and
+ * the lowest offset in that chunk; a new chunk only when nothing fits),
+ * its memory must read zero in every CPU's unit, and then
  * the target writes a signature into every byte of every CPU's copy (a
  * distinct one per object, CPU and byte). Before a free, and on a verify
  * op, every byte of every live object in every unit is read back; after
@@ -150,15 +151,17 @@ static struct fz_result i_ptr(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
 	unsigned cpu = a[2] > 64 ? 64 : (unsigned)a[2];
+	int rc = percpu_ptr(W->pc, a[0] + a[1], cpu, &addr); /* before addr is read */
 
-	return fz_val(percpu_ptr(W->pc, a[0] + a[1], cpu, &addr), addr);
+	return fz_val(rc, addr);
 }
 static struct fz_result m_ptr(void *w, const uint64_t *a)
 {
 	uint64_t addr = 0;
 	unsigned cpu = a[2] > 64 ? 64 : (unsigned)a[2];
+	int rc = pm_ptr(W->m, a[0] + a[1], cpu, &addr);
 
-	return fz_val(pm_ptr(W->m, a[0] + a[1], cpu, &addr), addr);
+	return fz_val(rc, addr);
 }
 
 static struct fz_result i_verify(void *w, const uint64_t *a)
@@ -194,7 +197,7 @@ static const struct fz_op_def ops[] = {
 	{ "verify", 0, 0, { { 0 } }, i_verify, m_verify },
 };
 
-enum { C_CPUS, C_NODES, C_PAGE_SHIFT, C_UNIT_PAGES, C_PAGES, C_BACKING, C_HIGH };
+enum { C_CPUS, C_NODES, C_PAGE_SHIFT, C_UNIT_PAGES, C_PAGES, C_BACKING, C_HIGH, C_POLICY };
 
 static const struct fz_cfg_def cfg[] = {
 	{ "cpus", 1, 4, 2 },
@@ -204,6 +207,7 @@ static const struct fz_cfg_def cfg[] = {
 	{ "pages", 1, 512, 256 },
 	{ "backing", 0, 1, 1 },
 	{ "pcp_high", 0, 8, 2 },
+	{ "first_fit", 0, 1, 0 }, /* 0: PERCPU_BEST_FIT, 1: PERCPU_FIRST_FIT */
 };
 
 /* ---- world ---- */
@@ -237,6 +241,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	mc.lazy_max_pages = 64;
 	mc.percpu = true;
 	mc.percpu_unit_pages = c[C_UNIT_PAGES];
+	mc.percpu_policy = c[C_POLICY] ? PERCPU_FIRST_FIT : PERCPU_BEST_FIT;
 	mc.meta = meta;
 	if (mm_machine_boot(&w->mach, &mc) != 0)
 		abort();
@@ -249,7 +254,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	percpu_stats(w->pc, &st);
 	w->unit_bytes = st.unit_bytes;
 	w->free0 = buddy_nr_free(w->b, NUMA_NO_NODE);
-	w->m = pm_create(w->ncpus, w->unit_bytes, page);
+	w->m = pm_create(w->ncpus, w->unit_bytes, page, !c[C_POLICY]);
 	return w;
 }
 
