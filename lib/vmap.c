@@ -228,6 +228,40 @@ static struct va *lowest_fit(struct rb_node *n, uint64_t blo, uint64_t bhi, uint
 	return NULL;
 }
 
+/*
+ * The same answer when the alignment is at most a page and the window is
+ * the whole range: then every free area at least size long holds a fit at
+ * its start, so a subtree whose largest area is long enough always holds
+ * one, and the lowest is found by one descent that never backs up (the
+ * kernel's find_vmap_lowest_match without its size + align - 1 pruning).
+ */
+static struct va *lowest_fit_plain(struct rb_node *n, uint64_t size)
+{
+	while (n && va_of(n)->subtree_max >= size) {
+		if (n->left && va_of(n->left)->subtree_max >= size)
+			n = n->left;
+		else if (va_size(va_of(n)) >= size)
+			return va_of(n);
+		else
+			n = n->right;
+	}
+	return NULL;
+}
+
+static struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
+			   uint64_t hi, uint64_t *addr)
+{
+	struct va *v;
+
+	if (align <= vm->page && lo == vm->vstart && hi == vm->vend) {
+		v = lowest_fit_plain(vm->free.node, size);
+		if (v)
+			*addr = v->start;
+		return v;
+	}
+	return lowest_fit(vm->free.node, vm->vstart, vm->vend, size, align, lo, hi, addr);
+}
+
 /* ---- invariants ---- */
 
 /* The three kinds, walked together in address order, must tile the range. */
@@ -355,10 +389,10 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 	err = cache_fill(vm, 2);
 	if (err)
 		return err;
-	v = lowest_fit(vm->free.node, vm->vstart, vm->vend, size, align, lo, hi, &a);
+	v = find_fit(vm, size, align, lo, hi, &a);
 	if (!v && vm->lazy.node) {
 		vmap_purge(vm);
-		v = lowest_fit(vm->free.node, vm->vstart, vm->vend, size, align, lo, hi, &a);
+		v = find_fit(vm, size, align, lo, hi, &a);
 	}
 	if (!v)
 		return -MM_ENOMEM;
