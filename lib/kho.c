@@ -76,7 +76,7 @@ struct geo {
 static struct geo geometry(const struct kho *k, unsigned order)
 {
 	struct geo g = { 0 };
-	uint64_t per_slot = 1; /* leaves under one slot of the root */
+	unsigned bits, shift;
 
 	g.klo = (k->start + ((uint64_t)1 << order) - 1) >> order;
 	g.khi = k->end >> order;
@@ -84,12 +84,11 @@ static struct geo geometry(const struct kho *k, unsigned order)
 		return g;
 	g.leaf0 = g.klo >> LEAF_SHIFT;
 	g.nleaves = ((g.khi - 1) >> LEAF_SHIFT) - g.leaf0 + 1;
-	g.levels = 1;
-	while (g.nleaves > per_slot * NODE_SLOTS) {
-		per_slot *= NODE_SLOTS;
-		g.levels++;
-	}
-	g.root_slots = (unsigned)((g.nleaves + per_slot - 1) / per_slot);
+	/* Enough levels of 64 slots for nleaves - 1 as a relative index. */
+	bits = g.nleaves > 1 ? 64u - (unsigned)__builtin_clzll(g.nleaves - 1) : 0;
+	g.levels = bits > NODE_SHIFT ? (bits + NODE_SHIFT - 1) / NODE_SHIFT : 1;
+	shift = NODE_SHIFT * (g.levels - 1);
+	g.root_slots = (unsigned)(((g.nleaves - 1) >> shift) + 1);
 	return g;
 }
 
@@ -300,12 +299,44 @@ static bool tbl_next(const struct geo *g, const struct ktable *t, uint64_t from,
 	}
 }
 
-/* Any key of [a, b] set. */
+/* Any key of [a, b] set. A few leaves are looked up one by one; across
+ * more, the search skips absent subtrees. */
 static bool tbl_any(const struct geo *g, const struct ktable *t, uint64_t a, uint64_t b)
 {
 	uint64_t key;
 
-	return tbl_next(g, t, a, &key) && key <= b;
+	if (!t->root)
+		return false;
+	a = mm_max(a, g->klo);
+	b = mm_min(b, g->khi - 1);
+	if (a > b)
+		return false;
+	if ((b >> LEAF_SHIFT) - (a >> LEAF_SHIFT) >= 4)
+		return tbl_next(g, t, a, &key) && key <= b;
+	for (uint64_t li = a >> LEAF_SHIFT; li <= b >> LEAF_SHIFT; li++) {
+		const struct kho_leaf *leaf = leaf_get(g, t, li);
+		uint64_t lo = li == a >> LEAF_SHIFT ? a & (LEAF_BITS - 1) : 0;
+		uint64_t hi = li == b >> LEAF_SHIFT ? b & (LEAF_BITS - 1) : LEAF_BITS - 1;
+
+		if (leaf && find_next_bit(leaf->w, hi + 1, lo) <= hi)
+			return true;
+	}
+	return false;
+}
+
+/* Every key of [key, key + n) set (n >= 1, inside the span). */
+static bool tbl_all(const struct geo *g, const struct ktable *t, uint64_t key, uint64_t n)
+{
+	for (uint64_t li = key >> LEAF_SHIFT; li <= (key + n - 1) >> LEAF_SHIFT; li++) {
+		const struct kho_leaf *leaf = leaf_get(g, t, li);
+		uint64_t lo = li == key >> LEAF_SHIFT ? key & (LEAF_BITS - 1) : 0;
+		uint64_t hi = li == (key + n - 1) >> LEAF_SHIFT ? (key + n - 1) & (LEAF_BITS - 1)
+								  : LEAF_BITS - 1;
+
+		if (!leaf || find_next_zero_bit(leaf->w, hi + 1, lo) <= hi)
+			return false;
+	}
+	return true;
 }
 
 /* Free a subtree (inner level l, or a leaf below level 0). */
@@ -353,13 +384,15 @@ static void set_account(struct kset *s, unsigned order, bool add)
 	}
 }
 
-/* Some page of [s, e) belongs to a folio of the set, at any order. */
-static bool set_overlaps(const struct kho *k, const struct kset *set, uint64_t s, uint64_t e)
+/* Some page of [s, e) belongs to a folio of the set, at any order but
+ * skip (none: an order above max_order). */
+static bool set_overlaps(const struct kho *k, const struct kset *set, uint64_t s, uint64_t e,
+			 unsigned skip)
 {
 	for (unsigned o = 0; o <= k->max_order; o++) {
 		struct geo g;
 
-		if (!(set->orders & (1u << o)))
+		if (!(set->orders & (1u << o)) || o == skip)
 			continue;
 		g = geometry(k, o);
 		if (tbl_any(&g, &set->t[o], s >> o, (e - 1) >> o))
@@ -583,19 +616,24 @@ int kho_preserve_folio(struct kho *k, uint64_t pfn, unsigned order)
 	struct kset *s = &k->set[KHO_PRESERVED];
 	struct kho_leaf *leaf;
 	struct geo g;
-	uint64_t key;
+	uint64_t key, bit;
 	int err = folio_args(k, pfn, order);
 
 	if (err)
 		return err;
-	if (set_overlaps(k, s, pfn, pfn + ((uint64_t)1 << order)))
-		return -MM_EEXIST;
-	g = geometry(k, order);
 	key = pfn >> order;
-	leaf = leaf_make(k, &g, &s->t[order], key >> LEAF_SHIFT);
-	if (!leaf)
+	bit = key & (LEAF_BITS - 1);
+	if (set_overlaps(k, s, pfn, pfn + ((uint64_t)1 << order), order))
+		return -MM_EEXIST;
+	/* At its own order a folio can only meet itself: one lookup finds
+	 * that and, most of the time, the leaf to set it in. */
+	g = geometry(k, order);
+	leaf = (struct kho_leaf *)leaf_get(&g, &s->t[order], key >> LEAF_SHIFT);
+	if (leaf && test_bit(bit, leaf->w))
+		return -MM_EEXIST;
+	if (!leaf && !(leaf = leaf_make(k, &g, &s->t[order], key >> LEAF_SHIFT)))
 		return -MM_ENOMEM;
-	set_bit(key & (LEAF_BITS - 1), leaf->w);
+	set_bit(bit, leaf->w);
 	set_account(s, order, true);
 	return 0;
 }
@@ -632,74 +670,129 @@ int kho_unpreserve_folio(struct kho *k, uint64_t pfn, unsigned order)
 	return 0;
 }
 
+/*
+ * A run of pages as chunks comes in segments of consecutive folios of one
+ * order: the chunks' orders climb to max_order, stay there for as long as
+ * the run lasts, and step down again. The next segment from *p with *left
+ * pages: a max_order stretch whole, any other chunk alone.
+ */
+struct segment {
+	uint64_t key, count; /* folios key .. key + count - 1 */
+	unsigned order;
+};
+
+static bool next_segment(const struct kho *k, uint64_t *p, uint64_t *left, struct segment *sg)
+{
+	unsigned o;
+
+	if (!*left)
+		return false;
+	o = chunk_order(k, *p, *left);
+	sg->order = o;
+	sg->key = *p >> o;
+	sg->count = o == k->max_order ? *left >> o : 1;
+	*p += sg->count << o;
+	*left -= sg->count << o;
+	return true;
+}
+
+/* The leaves of a segment: made (false, with what this call made pruned,
+ * when an allocation fails), filled, emptied, or pruned. */
+static bool segment_make(struct kho *k, struct kset *s, const struct segment *sg)
+{
+	struct geo g = geometry(k, sg->order);
+	uint64_t last = (sg->key + sg->count - 1) >> LEAF_SHIFT;
+
+	for (uint64_t li = sg->key >> LEAF_SHIFT; li <= last; li++)
+		if (!leaf_make(k, &g, &s->t[sg->order], li)) {
+			while (li-- > sg->key >> LEAF_SHIFT)
+				path_prune(k, &g, &s->t[sg->order], li);
+			return false;
+		}
+	return true;
+}
+
+static void segment_fill(struct kho *k, struct kset *s, const struct segment *sg, bool set)
+{
+	struct geo g = geometry(k, sg->order);
+	struct ktable *t = &s->t[sg->order];
+
+	for (uint64_t key = sg->key, end = sg->key + sg->count; key < end;) {
+		uint64_t li = key >> LEAF_SHIFT, n = mm_min(end, (li + 1) << LEAF_SHIFT) - key;
+		struct kho_leaf *leaf = (struct kho_leaf *)leaf_get(&g, t, li);
+
+		if (set) {
+			bitmap_set(leaf->w, key & (LEAF_BITS - 1), n);
+		} else {
+			bitmap_clear(leaf->w, key & (LEAF_BITS - 1), n);
+			path_prune(k, &g, t, li);
+		}
+		key += n;
+	}
+	if (set) {
+		t->nr += sg->count;
+		s->pages += sg->count << sg->order;
+		s->orders |= 1u << sg->order;
+	} else {
+		t->nr -= sg->count;
+		s->pages -= sg->count << sg->order;
+		if (!t->nr)
+			s->orders &= ~(1u << sg->order);
+	}
+}
+
+static void segment_prune(struct kho *k, struct kset *s, const struct segment *sg)
+{
+	struct geo g = geometry(k, sg->order);
+
+	for (uint64_t li = sg->key >> LEAF_SHIFT; li <= (sg->key + sg->count - 1) >> LEAF_SHIFT; li++)
+		path_prune(k, &g, &s->t[sg->order], li);
+}
+
 int kho_preserve_pages(struct kho *k, uint64_t pfn, uint64_t nr)
 {
 	struct kset *s = &k->set[KHO_PRESERVED];
-	uint64_t p, left;
+	struct segment sg;
+	uint64_t p = pfn, left = nr, made;
 	int err = range_args(k, pfn, nr);
 
 	if (err)
 		return err;
-	if (set_overlaps(k, s, pfn, pfn + nr))
+	if (set_overlaps(k, s, pfn, pfn + nr, KHO_MAX_ORDER_LIMIT + 1))
 		return -MM_EEXIST;
 	/* Every leaf first, so that nothing is set unless all can be. */
-	for (p = pfn, left = nr; left;) {
-		unsigned o = chunk_order(k, p, left);
-		struct geo g = geometry(k, o);
-
-		if (!leaf_make(k, &g, &s->t[o], (p >> o) >> LEAF_SHIFT))
+	while (next_segment(k, &p, &left, &sg))
+		if (!segment_make(k, s, &sg))
 			goto undo;
-		p += (uint64_t)1 << o;
-		left -= (uint64_t)1 << o;
-	}
-	for (p = pfn, left = nr; left;) {
-		unsigned o = chunk_order(k, p, left);
-		struct geo g = geometry(k, o);
-		struct kho_leaf *leaf =
-			(struct kho_leaf *)leaf_get(&g, &s->t[o], (p >> o) >> LEAF_SHIFT);
-
-		set_bit((p >> o) & (LEAF_BITS - 1), leaf->w);
-		set_account(s, o, true);
-		p += (uint64_t)1 << o;
-		left -= (uint64_t)1 << o;
-	}
+	for (p = pfn, left = nr; next_segment(k, &p, &left, &sg);)
+		segment_fill(k, s, &sg, true);
 	return 0;
 
 undo:
-	/* The leaves made so far hold no new bit: prune what stays empty. */
-	for (uint64_t q = pfn; q < p;) {
-		unsigned o = chunk_order(k, q, pfn + nr - q);
-		struct geo g = geometry(k, o);
-
-		path_prune(k, &g, &s->t[o], (q >> o) >> LEAF_SHIFT);
-		q += (uint64_t)1 << o;
-	}
+	/* The segments before the one that failed hold no new bit. */
+	made = p - (sg.count << sg.order) - pfn;
+	for (p = pfn, left = made; next_segment(k, &p, &left, &sg);)
+		segment_prune(k, s, &sg);
 	return -MM_ENOMEM;
 }
 
 int kho_unpreserve_pages(struct kho *k, uint64_t pfn, uint64_t nr)
 {
 	struct kset *s = &k->set[KHO_PRESERVED];
-	uint64_t p, left;
+	struct segment sg;
+	uint64_t p = pfn, left = nr;
 	int err = range_args(k, pfn, nr);
 
 	if (err)
 		return err;
-	for (p = pfn, left = nr; left;) {
-		unsigned o = chunk_order(k, p, left);
+	while (next_segment(k, &p, &left, &sg)) {
+		struct geo g = geometry(k, sg.order);
 
-		if (!folio_in(k, s, p, o))
+		if (!tbl_all(&g, &s->t[sg.order], sg.key, sg.count))
 			return -MM_ENOENT;
-		p += (uint64_t)1 << o;
-		left -= (uint64_t)1 << o;
 	}
-	for (p = pfn, left = nr; left;) {
-		unsigned o = chunk_order(k, p, left);
-
-		folio_clear(k, s, p, o);
-		p += (uint64_t)1 << o;
-		left -= (uint64_t)1 << o;
-	}
+	for (p = pfn, left = nr; next_segment(k, &p, &left, &sg);)
+		segment_fill(k, s, &sg, false);
 	return 0;
 }
 
