@@ -144,6 +144,28 @@ static void run_path(struct opts *o, const char *path)
 	free(names);
 }
 
+/* A signature names a bug, not one input of it: numbers become '#', so
+ * that ci/fuzz keeps one crash per bug (the op engine does the same). */
+static void print_signature(const char *kind, const char *s, size_t n)
+{
+	printf("# failure: %s", kind);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '0' && i + 1 < n && s[i + 1] == 'x') {
+			i++;
+			while (i + 1 < n && strchr("0123456789abcdefABCDEF", s[i + 1]))
+				i++;
+			putchar('#');
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			while (i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
+				i++;
+			putchar('#');
+		} else {
+			putchar(s[i]);
+		}
+	}
+	putchar('\n');
+}
+
 /* Run the input in a child; print its failure signature, if any. */
 static int print_failure(const uint8_t *data, size_t len)
 {
@@ -181,15 +203,16 @@ static int print_failure(const uint8_t *data, size_t len)
 		return 0;
 	{
 		char *s = strstr(out, "KBSIG:"), *e;
+		const char *kind = "";
 
-		if (s)
+		if (s) {
 			s += 6;
-		else if ((s = strstr(out, "SUMMARY: ")))
-			printf("# failure: crash:");
+		} else if ((s = strstr(out, "SUMMARY: "))) {
+			kind = "crash:";
+		}
 		if (s) {
 			e = strchr(s, '\n');
-			printf("%s%.*s\n", strstr(out, "KBSIG:") ? "# failure: " : "",
-			       (int)(e ? e - s : (long)strlen(s)), s);
+			print_signature(kind, s, e ? (size_t)(e - s) : strlen(s));
 		} else {
 			printf("# failure: crash:%s %d\n", WIFSIGNALED(status) ? "signal" : "exit",
 			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));

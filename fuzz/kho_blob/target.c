@@ -6,8 +6,8 @@
  * The input format is in target.h. Machine A: pages of 64 bytes, memory
  * at pfns 0x00..0x7f (node 0) and 0x90..0xff (node 1) with a hole between,
  * firmware-reserved 0x04..0x05, max_order 4. Machine B: memory at
- * 0x10..0x10f, firmware-reserved 0x100..0x103, max_order 0 (so that runs
- * of whole words are easy to reach).
+ * 0x10..0x80f, firmware-reserved 0x800..0x803, max_order 0 (so that runs
+ * of whole words are easy to reach, across several 512-folio leaves).
  *
  * The model's own reader (fuzz/kho/model.c) says whether the blob must be
  * accepted and what it holds. Then:
@@ -49,10 +49,10 @@ static void machine_of(unsigned ctl, struct machine *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (ctl & KB_LAYOUT_B) {
-		m->mem[0] = (struct km_range){ 0x10 << PAGE_SHIFT, 0x110 << PAGE_SHIFT };
+		m->mem[0] = (struct km_range){ 0x10 << PAGE_SHIFT, 0x810 << PAGE_SHIFT };
 		m->nmem = 1;
-		m->res[0] = (struct km_range){ 0x100 << PAGE_SHIFT, 0x104 << PAGE_SHIFT };
-		m->lay = (struct km_layout){ 0x10, 0x110, 0, PAGE_SHIFT, m->mem, 1, m->res, 1 };
+		m->res[0] = (struct km_range){ 0x800 << PAGE_SHIFT, 0x804 << PAGE_SHIFT };
+		m->lay = (struct km_layout){ 0x10, 0x810, 0, PAGE_SHIFT, m->mem, 1, m->res, 1 };
 		return;
 	}
 	m->mem[0] = (struct km_range){ 0x00 << PAGE_SHIFT, 0x80 << PAGE_SHIFT };
