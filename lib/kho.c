@@ -14,13 +14,14 @@
  * computed from the span and the order when needed, not stored: the
  * instance stays small, which counts when few ranges are preserved.
  *
- * Restore reads the blob three times, never allocating while it decides:
+ * Restore reads the blob four times, never allocating while it decides:
  * once for its structure (header, checksum, sections, records), once as a
  * merge of the per-order record streams in pfn order, which finds folios
  * that overlap across orders, checks every range against memblock's memory
  * and reserved lists, and counts the maximal runs; and, once both passed,
- * it fills the incoming tables, makes room in memblock, and merges again to
- * reserve each maximal run with one memblock_reserve.
+ * once to fill the incoming tables and, after making room in memblock,
+ * once more as the merge, to reserve each maximal run with one
+ * memblock_reserve.
  */
 #include "kho.h"
 
