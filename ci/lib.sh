@@ -38,6 +38,15 @@ all_targets() {
 # The regress/ directory of a target.
 target_layer() { local t=${1#fuzz_}; echo "${t%%_*}"; }
 
+# The fuzz/ directory of a target.
+target_dir() { echo "${1#fuzz_}"; }
+
+# A raw-bytes target (fuzz_kho_blob): its inputs are not op programs. It
+# brings its own replay main (fuzz/<dir>/main.c), generates its seeds with
+# --gen instead of encoding traces, and keeps crashes as minimized inputs
+# (regress/<layer>/NNN-what.blob, with a .txt note) instead of traces.
+raw_target() { [ -f "$MM_ROOT/fuzz/$(target_dir "$1")/main.c" ]; }
+
 # meson setup DIR with a compiler and options, once; reconfigure when it exists.
 mm_setup() {
 	local dir=$1 cc=$2

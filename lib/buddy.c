@@ -953,6 +953,58 @@ void buddy_drain_all(struct buddy *b)
 		buddy_drain(b, cpu);
 }
 
+int buddy_claim_reserved(struct buddy *b, uint64_t pfn, unsigned order)
+{
+	uint64_t n = (uint64_t)1 << (order <= b->max_order ? order : 0);
+	struct bpage *p;
+
+	if (order > b->max_order || (pfn & (n - 1)) || !range_ok(pfn, n))
+		return -MM_EINVAL;
+	if (!range_exists(b, pfn, n))
+		return -MM_ENOENT;
+	p = pg(b, pfn);
+	for (uint64_t i = 0; i < n; i++)
+		if (p[i].state != BUDDY_RESERVED || p[i].nid != p->nid)
+			return -MM_EINVAL;
+	if (section(b, pfn) != section(b, pfn + n - 1))
+		return -MM_EINVAL;
+	mark(b, pfn, order, BUDDY_ALLOC, BUDDY_ALLOC_TAIL);
+	p->refcount = 1;
+	mem_unpoison(b, pfn, n);
+	return 0;
+}
+
+/* ---- backing memory ---- */
+
+void *buddy_release_backing(struct buddy *b)
+{
+	void *mem = b->mem;
+
+	if (mem)
+		mm_unpoison(mem, (size_t)(b->end - b->start) * b->page_size);
+	b->mem = NULL;
+	b->page_size = 0;
+	return mem;
+}
+
+int buddy_adopt_backing(struct buddy *b, void *mem, size_t page_size)
+{
+	size_t bytes;
+
+	if (b->mem || !mem || !mm_is_pow2(page_size) ||
+	    __builtin_mul_overflow((size_t)(b->end - b->start), page_size, &bytes))
+		return -MM_EINVAL;
+	b->mem = mem;
+	b->page_size = page_size;
+	/* The poisoning follows the pages' states, as if they had been
+	 * allocated and freed here. */
+	mem_poison(b, b->start, b->end - b->start);
+	for (uint64_t pfn = b->start; pfn < b->end; pfn++)
+		if (pg(b, pfn)->state == BUDDY_ALLOC)
+			mem_unpoison(b, pfn, (uint64_t)1 << pg(b, pfn)->order);
+	return 0;
+}
+
 /* ---- queries ---- */
 
 int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info)

@@ -17,10 +17,11 @@
  *
  * Contract (the fuzz model predicts all of it). Nothing changes on an error,
  * and the first that applies is returned:
- *  1. -MM_EINVAL for a bad argument: an order above max_order, a count of
- *     0, a range that overflows (pfn + nr past 2^64, or start >= end), a
- *     nid outside [NUMA_NO_NODE, nr_nodes) (add_memory: [0, nr_nodes)), a
- *     cpu outside [0, nr_cpus).
+ *  1. -MM_EINVAL for a bad argument: an order above max_order, a pfn not
+ *     aligned to its order (claim_reserved), a count of 0, a range that
+ *     overflows (pfn + nr past 2^64, or start >= end), a nid outside
+ *     [NUMA_NO_NODE, nr_nodes) (add_memory: [0, nr_nodes)), a cpu outside
+ *     [0, nr_cpus).
  *  2. -MM_ENOENT when a page named does not exist: outside the span or a
  *     hole (add_memory: outside the span only; its pages must be holes,
  *     else -MM_EEXIST).
@@ -29,7 +30,8 @@
  *     anything but an allocated head (a tail, a free, cached or reserved
  *     page; a freed page is a double free), free_contig_range of a page that
  *     is not an allocated order-0 page, free_boot_range of a page that is
- *     not reserved.
+ *     not reserved, claim_reserved of a page that is not reserved or of a
+ *     block that crosses a node or a section.
  *  4. -MM_EBUSY: alloc_contig_range when a page is not free. -MM_ERANGE:
  *     get_page on a head whose count would wrap.
  *  5. -MM_ENOMEM: no room (and a bookkeeping allocation that failed).
@@ -50,6 +52,10 @@
  *  - alloc_contig_range(start, end): every page of [start, end) must exist
  *    (else -MM_ENOENT) and be free (else -MM_EBUSY); they become allocated
  *    order-0 pages with refcount 1.
+ *  - claim_reserved(pfn, order): 2^order reserved pages at a pfn aligned
+ *    to it (else -MM_EINVAL) become an allocated block of that order with
+ *    refcount 1, as if alloc_pages had returned it (kho hands preserved
+ *    folios back this way).
  *  - alloc_contig_pages(nr, nid): the lowest p, a multiple of nr rounded up
  *    to a power of two, with [p, p + nr) wholly free and on node nid (nid
  *    NUMA_NO_NODE: the current CPU's node); failing that the lowest such p
@@ -123,6 +129,20 @@ int buddy_alloc_contig_range(struct buddy *b, uint64_t start, uint64_t end);
 int buddy_alloc_contig_pages(struct buddy *b, uint64_t nr, int nid, uint64_t *pfn);
 int buddy_drain(struct buddy *b, unsigned cpu);
 void buddy_drain_all(struct buddy *b);
+/* Reserved pages [pfn, pfn + 2^order) become an allocated block. */
+int buddy_claim_reserved(struct buddy *b, uint64_t pfn, unsigned order);
+
+/* ---- backing memory across a kexec ----
+ * release: the instance forgets its backing memory (it has none after) and
+ * returns it, unpoisoned, or NULL when it had none. adopt: an instance
+ * without backing memory takes over mem, the backing of another instance
+ * over the same span with the same page size, allocated through the same
+ * mm_meta hook: from then on it is this instance's, freed at destroy. The
+ * bytes are kept as they are; free pages are poisoned again. -MM_EINVAL
+ * when the instance has backing already, mem is NULL, or page_size is not
+ * a power of two or too large for the span. */
+void *buddy_release_backing(struct buddy *b);
+int buddy_adopt_backing(struct buddy *b, void *mem, size_t page_size);
 
 /* ---- queries ---- */
 struct buddy_page_info {

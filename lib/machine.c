@@ -10,6 +10,7 @@ struct mm_machine {
 	struct vmap *vmap;
 	struct vmalloc *vmalloc;
 	struct percpu *percpu;
+	struct kho *kho;
 	uint64_t page_size;
 	struct mm_meta *meta;
 };
@@ -56,6 +57,20 @@ static int boot_memblock(struct mm_machine *m, const struct mm_machine_config *c
 	return err;
 }
 
+/* The pfn span of memblock's memory: [*first, *last). */
+static int memory_span(const struct memblock *mb, uint64_t page, uint64_t *first,
+		       uint64_t *last)
+{
+	if (!memblock_region_count(mb, MEMBLOCK_MEMORY) ||
+	    !whole_pages(mm_round_down(memblock_start_of_DRAM(mb), page),
+			 memblock_end_of_DRAM(mb), page, first, last))
+		return -MM_EINVAL;
+	/* A partial last page still belongs to the span, as a hole. */
+	if (memblock_end_of_DRAM(mb) % page)
+		(*last)++;
+	return 0;
+}
+
 static int boot_buddy(struct mm_machine *m, const struct mm_machine_config *cfg)
 {
 	uint64_t page = m->page_size, first, last, it = 0, s, e;
@@ -63,13 +78,8 @@ static int boot_buddy(struct mm_machine *m, const struct mm_machine_config *cfg)
 	unsigned nodes = 1;
 	int nid, err;
 
-	if (!memblock_region_count(m->mb, MEMBLOCK_MEMORY) ||
-	    !whole_pages(mm_round_down(memblock_start_of_DRAM(m->mb), page),
-			 memblock_end_of_DRAM(m->mb), page, &first, &last))
+	if (memory_span(m->mb, page, &first, &last))
 		return -MM_EINVAL;
-	/* A partial last page still belongs to the span, as a hole. */
-	if (memblock_end_of_DRAM(m->mb) % page)
-		last++;
 	for (size_t i = 0; i < memblock_region_count(m->mb, MEMBLOCK_MEMORY); i++) {
 		nid = memblock_region(m->mb, MEMBLOCK_MEMORY, i)->nid;
 		if (nid >= (int)nodes)
@@ -131,6 +141,23 @@ static int boot_percpu(struct mm_machine *m, const struct mm_machine_config *cfg
 	return percpu_create(&m->percpu, m->vmalloc, m->buddy, &pc);
 }
 
+/* kho over the span, up to the last page whose bytes are addressable. */
+static int boot_kho(struct mm_machine *m, const struct mm_machine_config *cfg)
+{
+	struct kho_config kc;
+	uint64_t first, last, top = MM_ADDR_MAX / m->page_size;
+
+	if (memory_span(m->mb, m->page_size, &first, &last))
+		return -MM_EINVAL;
+	if (first >= mm_min(last, top))
+		return 0;
+	kho_default_config(&kc, first, mm_min(last, top));
+	kc.max_order = cfg->max_order;
+	kc.page_size = m->page_size;
+	kc.meta = cfg->meta;
+	return kho_create(&m->kho, &kc);
+}
+
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
 {
 	struct mm_machine *m;
@@ -144,6 +171,8 @@ int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg
 	m->meta = cfg->meta;
 	m->page_size = cfg->page_size ? cfg->page_size : 4096;
 	err = boot_memblock(m, cfg);
+	if (!err)
+		err = boot_kho(m, cfg);
 	if (!err)
 		err = boot_buddy(m, cfg);
 	if (!err)
@@ -165,6 +194,7 @@ void mm_machine_destroy(struct mm_machine *m)
 	percpu_destroy(m->percpu); /* gives its pages and areas back */
 	vmalloc_destroy(m->vmalloc); /* gives its pages back to buddy */
 	vmap_destroy(m->vmap);
+	kho_destroy(m->kho);
 	buddy_destroy(m->buddy);
 	memblock_destroy(m->mb);
 	mm_meta_free(m->meta, m, sizeof(*m));
@@ -195,6 +225,11 @@ struct percpu *mm_machine_percpu(const struct mm_machine *m)
 	return m->percpu;
 }
 
+struct kho *mm_machine_kho(const struct mm_machine *m)
+{
+	return m->kho;
+}
+
 uint64_t mm_machine_page_size(const struct mm_machine *m)
 {
 	return m->page_size;
@@ -212,5 +247,83 @@ const char *mm_machine_check(const struct mm_machine *m)
 		e = vmalloc_check(m->vmalloc);
 	if (!e && m->percpu)
 		e = percpu_check(m->percpu);
+	if (!e && m->kho)
+		e = kho_check(m->kho);
 	return e;
+}
+
+/* ---- kexec ---- */
+
+/* The two memblocks hold the same memory regions. */
+static bool same_memory(const struct memblock *a, const struct memblock *b)
+{
+	size_t n = memblock_region_count(a, MEMBLOCK_MEMORY);
+
+	if (n != memblock_region_count(b, MEMBLOCK_MEMORY))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct memblock_region *x = memblock_region(a, MEMBLOCK_MEMORY, i);
+		const struct memblock_region *y = memblock_region(b, MEMBLOCK_MEMORY, i);
+
+		if (x->base != y->base || x->size != y->size || x->nid != y->nid ||
+		    x->flags != y->flags)
+			return false;
+	}
+	return true;
+}
+
+int mm_machine_kexec(struct mm_machine **out, const struct mm_machine_config *cfg,
+		     struct mm_machine *old, const void *blob, size_t len, int *kho_rc)
+{
+	struct mm_machine_config c;
+	struct mm_machine *m;
+	void *mem;
+	int err, rc = 0;
+
+	if (!out || !cfg || !old || !kho_rc || (cfg->page_size && !mm_is_pow2(cfg->page_size)))
+		return -MM_EINVAL;
+	if ((cfg->page_size ? cfg->page_size : 4096) != old->page_size ||
+	    cfg->backing != (buddy_page_ptr(old->buddy, buddy_start_pfn(old->buddy)) != NULL))
+		return -MM_EINVAL;
+	m = mm_meta_alloc(cfg->meta, sizeof(*m));
+	if (!m)
+		return -MM_ENOMEM;
+	m->meta = cfg->meta;
+	m->page_size = old->page_size;
+	err = boot_memblock(m, cfg);
+	if (!err && !same_memory(m->mb, old->mb))
+		err = -MM_EINVAL;
+	if (!err)
+		err = boot_kho(m, cfg);
+	/* Before buddy: what the blob preserves must never reach it. A blob
+	 * refused is the next kernel booting without a handover. */
+	if (!err && blob)
+		rc = m->kho ? kho_restore(m->kho, blob, len, m->mb) : -MM_EINVAL;
+	if (rc == -MM_ENOMEM)
+		err = rc;
+	/* Buddy without backing of its own: it takes over the old bytes last,
+	 * once nothing can fail. */
+	c = *cfg;
+	c.backing = false;
+	if (!err)
+		err = boot_buddy(m, &c);
+	if (!err)
+		err = boot_vmalloc(m, cfg);
+	if (!err)
+		err = boot_percpu(m, cfg);
+	if (err) {
+		mm_machine_destroy(m);
+		return err;
+	}
+	mem = buddy_release_backing(old->buddy);
+	if (mem && buddy_adopt_backing(m->buddy, mem, m->page_size)) {
+		/* Not reached: the spans and page sizes are the same. */
+		buddy_adopt_backing(old->buddy, mem, old->page_size);
+		mm_machine_destroy(m);
+		return -MM_EINVAL;
+	}
+	mm_machine_destroy(old);
+	*out = m;
+	*kho_rc = rc;
+	return 0;
 }

@@ -9,12 +9,23 @@
  * reserved nor NOMAP) is freed into buddy. Pages outside memory are holes.
  * With a vmalloc range, vmap owns it and vmalloc runs over vmap and buddy;
  * with percpu on, the per-CPU allocator runs over vmalloc and buddy, one
- * unit per CPU, each CPU's pages from its node.
+ * unit per CPU, each CPU's pages from its node. A kho instance covers the
+ * span (its pages, up to the last addressable one) with the machine's
+ * max_order.
+ *
+ * kexec: mm_machine_kexec() boots a new machine over an old one's physical
+ * memory, handing it a kho blob, the way a kernel boots the next one: its
+ * memblock learns the memory and the reserved map of cfg; kho_restore
+ * reserves what the blob preserves; then buddy comes up over the same pfn
+ * span, taking over the old machine's backing bytes as they are, and frees
+ * everything neither reserved nor preserved. The preserved folios are
+ * handed back one by one with kho_restore_folio(kho, buddy, ...).
  */
 #ifndef MMSTACK_MACHINE_H
 #define MMSTACK_MACHINE_H
 
 #include "buddy.h"
+#include "kho.h"
 #include "memblock.h"
 #include "percpu.h"
 #include "vmalloc.h"
@@ -60,7 +71,22 @@ struct buddy *mm_machine_buddy(const struct mm_machine *m);
 struct vmap *mm_machine_vmap(const struct mm_machine *m);       /* NULL without */
 struct vmalloc *mm_machine_vmalloc(const struct mm_machine *m); /* NULL without */
 struct percpu *mm_machine_percpu(const struct mm_machine *m);   /* NULL without */
+struct kho *mm_machine_kho(const struct mm_machine *m); /* NULL: no addressable page */
 uint64_t mm_machine_page_size(const struct mm_machine *m);
+
+/*
+ * kexec from old into a new machine booted from cfg, handing over blob
+ * (NULL: no handover). cfg must describe the same physical memory: the same
+ * memory ranges and nodes, page size and backing (else -MM_EINVAL); its
+ * reserved ranges are the new machine's firmware map, the rest of cfg may
+ * differ (a new kernel). On success old is gone (destroyed, its backing
+ * memory now the new machine's), *out is the new machine, and *kho_rc says
+ * what kho_restore made of the blob: 0, or -MM_EINVAL when it was refused
+ * and the new machine booted without it (nothing preserved reserved).
+ * -MM_ENOMEM (kho_restore's included) or -MM_EINVAL: old is untouched.
+ */
+int mm_machine_kexec(struct mm_machine **out, const struct mm_machine_config *cfg,
+		     struct mm_machine *old, const void *blob, size_t len, int *kho_rc);
 
 /* Every layer's check; NULL when all hold. */
 const char *mm_machine_check(const struct mm_machine *m);

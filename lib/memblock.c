@@ -826,6 +826,19 @@ const struct memblock_region *memblock_region(const struct memblock *mb,
 	return &mb->type[type].regions[i];
 }
 
+int memblock_ensure_room(struct memblock *mb, enum memblock_type_id type, size_t nr)
+{
+	struct mb_type *t;
+
+	if (type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED)
+		return -MM_EINVAL;
+	t = &mb->type[type];
+	/* An insert that overlaps nothing takes at most one slot. */
+	if (nr > SIZE_MAX - t->cnt)
+		return -MM_ENOMEM;
+	return mb_reserve_slots(mb, t, t->cnt + nr);
+}
+
 uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id type)
 {
 	return (type == MEMBLOCK_MEMORY || type == MEMBLOCK_RESERVED) ? mb->type[type].grows : 0;

@@ -139,6 +139,11 @@ uint64_t memblock_end_of_DRAM(const struct memblock *mb);
 size_t memblock_region_count(const struct memblock *mb, enum memblock_type_id type);
 const struct memblock_region *memblock_region(const struct memblock *mb,
 					      enum memblock_type_id type, size_t i);
+/* Make room for nr more regions of a type, so that the next nr inserts of
+ * ranges that overlap no region of it cannot fail: kho's restore reserves
+ * its ranges only once none of them can. 0, -MM_EINVAL for a bad type, or
+ * -MM_ENOMEM with nothing changed. */
+int memblock_ensure_room(struct memblock *mb, enum memblock_type_id type, size_t nr);
 /* How many times the array of a type has grown. */
 uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id type);
 

@@ -122,10 +122,64 @@ static void test_backing(void)
 	buddy_destroy(b);
 }
 
+/* Backing memory changes hands across a kexec: released by one instance
+ * with its bytes as they are, adopted by another over the same span, whose
+ * poisoning follows its own pages; the new owner frees it at destroy. */
+static void test_backing_handover(void)
+{
+	struct buddy_config c;
+	struct buddy *old, *new;
+	struct mm_meta m;
+	uint64_t pfn;
+	unsigned char *p, *mem;
+
+	mm_meta_init(&m);
+	buddy_default_config(&c, 0, 16);
+	c.page_size = 256;
+	c.pcp_high = 0;
+	c.meta = &m;
+	CHECK_EQ(buddy_create(&old, &c), 0);
+	CHECK_EQ(buddy_add_memory(old, 0, 16, 0), 0);
+	CHECK_EQ(buddy_free_boot_range(old, 0, 16), 0);
+	CHECK_EQ(buddy_alloc_pages(old, 2, NUMA_NO_NODE, &pfn), 0);
+	p = buddy_page_ptr(old, pfn);
+	memset(p, 0x5a, 4 * 256);
+
+	c.page_size = 0; /* the new instance brings no memory of its own */
+	CHECK_EQ(buddy_create(&new, &c), 0);
+	CHECK_EQ(buddy_add_memory(new, 0, 16, 0), 0);
+	CHECK_EQ(buddy_adopt_backing(new, NULL, 256), -MM_EINVAL);
+	mem = buddy_page_ptr(old, 0);
+	CHECK_EQ(buddy_adopt_backing(new, mem, 3), -MM_EINVAL);
+	CHECK_EQ(buddy_adopt_backing(new, mem, (size_t)1 << 63), -MM_EINVAL); /* too large */
+	CHECK(buddy_release_backing(old) == mem);
+	CHECK(buddy_page_ptr(old, 0) == NULL);
+	CHECK(buddy_release_backing(old) == NULL);
+	CHECK_EQ(buddy_adopt_backing(new, mem, 256), 0);
+	CHECK_EQ(buddy_adopt_backing(new, mem, 256), -MM_EINVAL); /* has backing */
+	CHECK(buddy_page_ptr(new, pfn) == p);
+#ifdef MM_ASAN
+	CHECK(__asan_address_is_poisoned(p)); /* reserved in the new instance */
+#endif
+	CHECK_EQ(buddy_claim_reserved(new, pfn, 2), 0);
+#ifdef MM_ASAN
+	CHECK(!__asan_address_is_poisoned(p));
+	CHECK(!__asan_address_is_poisoned(p + 4 * 256 - 1));
+#endif
+	CHECK(p[0] == 0x5a && p[4 * 256 - 1] == 0x5a); /* the bytes came along */
+	CHECK(buddy_check(new) == NULL);
+	buddy_destroy(old);
+	CHECK(m.live_bytes >= 16 * 256); /* new still holds the memory */
+	buddy_destroy(new);
+	CHECK_EQ(m.live, 0);
+	CHECK_EQ(m.live_bytes, 0);
+}
+
 int main(void)
 {
 	test_create();
 	test_queries();
 	test_backing();
+	test_backing_handover();
 	return check_summary("test_buddy");
 }

@@ -132,9 +132,40 @@ static void test_null_out_param(void)
 	memblock_destroy(mb);
 }
 
+/* Room made ahead: the inserts it was made for never grow the array, and
+ * when it cannot be made nothing changes. */
+static void test_ensure_room(void)
+{
+	struct mm_meta m;
+	struct memblock_config cfg = { 2, 2, &m };
+	struct memblock *mb;
+
+	mm_meta_init(&m);
+	CHECK_EQ(memblock_create(&mb, &cfg), 0);
+	CHECK_EQ(memblock_ensure_room(mb, (enum memblock_type_id)2, 1), -MM_EINVAL);
+	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, SIZE_MAX), -MM_ENOMEM);
+	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, 2), 0); /* fits already */
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_RESERVED), 0);
+	mm_meta_fail_at(&m, 1, false);
+	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, 9), -MM_ENOMEM);
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_RESERVED), 0);
+	mm_meta_fail_at(&m, 0, false);
+	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, 9), 0); /* 2 -> 16 at once */
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_RESERVED), 1);
+	mm_meta_fail_at(&m, 1, true); /* from now on every allocation fails */
+	for (uint64_t i = 0; i < 9; i++)
+		CHECK_EQ(memblock_reserve(mb, i * 0x2000, 0x1000), 0);
+	CHECK_EQ(memblock_region_count(mb, MEMBLOCK_RESERVED), 9);
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_RESERVED), 1);
+	CHECK(memblock_check(mb) == NULL);
+	memblock_destroy(mb);
+	CHECK_EQ(m.live, 0);
+}
+
 int main(void)
 {
 	test_create();
+	test_ensure_room();
 	test_growth_failure_sweep();
 	test_free_range_iterator();
 	test_null_out_param();

@@ -246,6 +246,32 @@ int bm_free_boot_range(struct bm *m, uint64_t pfn, uint64_t nr)
 	return 0;
 }
 
+int bm_claim_reserved(struct bm *m, uint64_t pfn, unsigned order)
+{
+	uint64_t n, end;
+	int nid;
+
+	if (order > m->max_order)
+		return -MM_EINVAL;
+	n = UINT64_C(1) << order;
+	if (pfn % n || !range_arg_ok(pfn, n, &end))
+		return -MM_EINVAL;
+	if (!range_exists(m, pfn, end))
+		return -MM_ENOENT;
+	nid = rec(m, pfn)->nid;
+	for (uint64_t q = pfn; q < end; q++)
+		if (rec(m, q)->state != BM_RESERVED || rec(m, q)->nid != nid)
+			return -MM_EINVAL;
+	if (section_of(m, pfn) != section_of(m, end - 1))
+		return -MM_EINVAL;
+	for (uint64_t q = pfn + 1; q < end; q++)
+		rec(m, q)->state = BM_ALLOC_TAIL;
+	rec(m, pfn)->state = BM_ALLOC;
+	rec(m, pfn)->order = order;
+	rec(m, pfn)->refcount = 1;
+	return 0;
+}
+
 int bm_set_cpu(struct bm *m, unsigned cpu)
 {
 	if (cpu >= m->nr_cpus)

@@ -34,6 +34,8 @@ void bm_destroy(struct bm *m);
 int bm_add_memory(struct bm *m, uint64_t pfn, uint64_t nr, int nid);
 int bm_free_boot_range(struct bm *m, uint64_t pfn, uint64_t nr);
 int bm_set_cpu(struct bm *m, unsigned cpu);
+/* Reserved pages become an allocated block (kho's restore_folio). */
+int bm_claim_reserved(struct bm *m, uint64_t pfn, unsigned order);
 
 /*
  * The allocation is not deterministic, so the model checks the

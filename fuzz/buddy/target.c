@@ -209,6 +209,19 @@ static struct fz_result m_nr_free(void *w, const uint64_t *a)
 	return fz_val(0, bm_nr_free(W->m, nid_arg(a[0])));
 }
 
+static struct fz_result i_claim_reserved(void *w, const uint64_t *a)
+{
+	int rc = buddy_claim_reserved(W->b, a[0], u_arg(a[1]));
+
+	if (!rc)
+		witness(W, a[0], (uint64_t)1 << u_arg(a[1]));
+	return fz_rc(rc);
+}
+static struct fz_result m_claim_reserved(void *w, const uint64_t *a)
+{
+	return fz_rc(bm_claim_reserved(W->m, a[0], u_arg(a[1])));
+}
+
 /* ---- the table ---- */
 
 #define A_PFN { "pfn", FZ_INT, 0, PFN_HI, NULL }
@@ -244,6 +257,7 @@ static const struct fz_op_def ops[] = {
 	 * encoding of the entries above stays as it was). */
 	{ "get_page", 0, 1, { A_PFN }, i_get_page, m_get_page },
 	{ "split_page", 0, 2, { A_PFN, A_ORDER }, i_split_page, m_split_page },
+	{ "claim_reserved", 0, 2, { A_PFN, A_ORDER }, i_claim_reserved, m_claim_reserved },
 };
 
 enum {
