@@ -52,6 +52,25 @@ static uint64_t find_next(const uint64_t *map, uint64_t size, uint64_t start, ui
 	return start < size ? start : size;
 }
 
+uint64_t find_prev_bit(const uint64_t *map, uint64_t start, uint64_t end)
+{
+	uint64_t i = end;
+
+	while (i > start) {
+		uint64_t lo = (i - 1) & ~(uint64_t)(BITS_PER_WORD - 1);
+		uint64_t w = map[(i - 1) / BITS_PER_WORD];
+
+		if (i % BITS_PER_WORD)
+			w &= ((uint64_t)1 << (i % BITS_PER_WORD)) - 1;
+		if (lo < start)
+			w &= ~(uint64_t)0 << (start - lo);
+		if (w)
+			return lo + (BITS_PER_WORD - 1) - (uint64_t)__builtin_clzll(w);
+		i = lo;
+	}
+	return end;
+}
+
 uint64_t find_next_bit(const uint64_t *map, uint64_t size, uint64_t start)
 {
 	return find_next(map, size, start, 0);

@@ -47,6 +47,10 @@ void bitmap_clear(uint64_t *map, uint64_t start, uint64_t nr);
 uint64_t find_next_bit(const uint64_t *map, uint64_t size, uint64_t start);
 uint64_t find_next_zero_bit(const uint64_t *map, uint64_t size, uint64_t start);
 
+/* The last set bit in [start, end), or end when there is none (a search
+ * backwards, for the start of a run that ends at end). */
+uint64_t find_prev_bit(const uint64_t *map, uint64_t start, uint64_t end);
+
 /* Set bits in [0, nbits). */
 uint64_t bitmap_weight(const uint64_t *map, uint64_t nbits);
 /* No bit / every bit of [0, nbits) set. */

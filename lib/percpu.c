@@ -45,6 +45,7 @@
 
 #include <string.h>
 
+#include "bitmap.h"
 #include "rbtree.h"
 
 #define GRANULE PCPU_MIN_ALLOC_SIZE
@@ -103,66 +104,6 @@ struct percpu {
 	uint64_t allocs, live_bits, populated_pages, off_node_pages;
 };
 
-/* ---- bitmaps ---- */
-
-static bool test_bit(const uint64_t *m, uint32_t i)
-{
-	return (m[i >> 6] >> (i & 63)) & 1;
-}
-
-/* Set (v) or clear n bits from s. */
-static void assign_bits(uint64_t *m, uint32_t s, uint32_t n, bool v)
-{
-	while (n) {
-		uint32_t off = s & 63, k = 64 - off < n ? 64 - off : n;
-		uint64_t mask = (k == 64 ? ~0ull : (1ull << k) - 1) << off;
-
-		if (v)
-			m[s >> 6] |= mask;
-		else
-			m[s >> 6] &= ~mask;
-		s += k;
-		n -= k;
-	}
-}
-
-/* The first bit in [s, e) that is set (want) or clear (!want); e if none. */
-static uint32_t find_bit(const uint64_t *m, uint32_t s, uint32_t e, bool want)
-{
-	while (s < e) {
-		uint64_t w = want ? m[s >> 6] : ~m[s >> 6];
-
-		w &= ~0ull << (s & 63);
-		if (w) {
-			uint32_t i = (s & ~63u) + (uint32_t)__builtin_ctzll(w);
-
-			return i < e ? i : e;
-		}
-		s = (s | 63) + 1;
-	}
-	return e;
-}
-
-/* The last set bit in [s, e), or e if none. */
-static uint32_t find_last_set(const uint64_t *m, uint32_t s, uint32_t e)
-{
-	uint32_t i = e;
-
-	while (i > s) {
-		uint32_t lo = (i - 1) & ~63u;
-		uint64_t w = m[(i - 1) >> 6];
-
-		if ((i & 63) != 0)
-			w &= (1ull << (i & 63)) - 1;
-		if (lo < s)
-			w &= ~0ull << (s - lo);
-		if (w)
-			return lo + 63u - (uint32_t)__builtin_clzll(w);
-		i = lo;
-	}
-	return e;
-}
-
 static unsigned floor_log2(uint64_t v)
 {
 	return 63u - (unsigned)__builtin_clzll(v);
@@ -179,11 +120,11 @@ static void block_scan(const struct percpu *pc, const struct pcpu_chunk *c, uint
 
 	k.first_free = pc->block_bits;
 	while (pos < e) {
-		uint32_t f = find_bit(c->alloc_map, pos, e, false), end, len;
+		uint32_t f = (uint32_t)find_next_zero_bit(c->alloc_map, e, pos), end, len;
 
 		if (f == e)
 			break;
-		end = find_bit(c->alloc_map, f, e, true);
+		end = (uint32_t)find_next_bit(c->alloc_map, e, f);
 		len = end - f;
 		k.nr_free += len;
 		if (k.first_free == pc->block_bits)
@@ -319,11 +260,11 @@ static int64_t find_fit(const struct percpu *pc, const struct pcpu_chunk *c, uin
 			if (bits > k->scan && bs + k->contig_start > p)
 				p = bs + k->contig_start;
 			while (p < lim) {
-				uint32_t f = find_bit(c->alloc_map, p, lim, false), e;
+				uint32_t f = (uint32_t)find_next_zero_bit(c->alloc_map, lim, p), e;
 
 				if (f == lim)
 					break;
-				e = find_bit(c->alloc_map, f, bs + bb, true);
+				e = (uint32_t)find_next_bit(c->alloc_map, bs + bb, f);
 				if (fits(f, e, bits, align, &at))
 					return at;
 				p = e;
@@ -469,7 +410,7 @@ static uint32_t free_run_start(const struct percpu *pc, const struct pcpu_chunk 
 {
 	uint32_t bb = pc->block_bits, b = pos / bb, last;
 
-	last = find_last_set(c->alloc_map, b * bb, pos);
+	last = (uint32_t)find_prev_bit(c->alloc_map, b * bb, pos);
 	if (last != pos)
 		return last + 1;
 	for (; b > 0; b--)
@@ -484,7 +425,7 @@ static uint32_t free_run_end(const struct percpu *pc, const struct pcpu_chunk *c
 {
 	uint32_t bb = pc->block_bits, b = pos / bb, e;
 
-	e = find_bit(c->alloc_map, pos, (b + 1) * bb, true);
+	e = (uint32_t)find_next_bit(c->alloc_map, (b + 1) * bb, pos);
 	if (e < (b + 1) * bb)
 		return e;
 	for (b++; b < pc->unit_pages; b++)
@@ -497,7 +438,7 @@ static uint32_t free_run_end(const struct percpu *pc, const struct pcpu_chunk *c
 static void runs_drop_chunk(struct percpu *pc, struct pcpu_chunk *c)
 {
 	for (uint32_t p = 0; p < pc->nbits;) {
-		uint32_t f = find_bit(c->alloc_map, p, pc->nbits, false), e;
+		uint32_t f = (uint32_t)find_next_zero_bit(c->alloc_map, pc->nbits, p), e;
 		struct pcpu_run *r;
 
 		if (f == pc->nbits)
@@ -596,9 +537,9 @@ static void poison_freed(const struct percpu *pc, const struct pcpu_chunk *c, ui
 	uint64_t lo = (uint64_t)off * GRANULE, hi = (uint64_t)(off + n) * GRANULE;
 
 	if (lo % 8)
-		lo = test_bit(c->alloc_map, off - 1) ? lo + GRANULE : lo - GRANULE;
+		lo = test_bit(off - 1, c->alloc_map) ? lo + GRANULE : lo - GRANULE;
 	if (hi % 8)
-		hi = off + n < pc->nbits && !test_bit(c->alloc_map, off + n) ? hi + GRANULE
+		hi = off + n < pc->nbits && !test_bit(off + n, c->alloc_map) ? hi + GRANULE
 									     : hi - GRANULE;
 	if (lo < hi)
 		for_each_piece(pc, c, lo, hi - lo, host_poison);
@@ -656,7 +597,7 @@ undo:
 		page_release(pc, c, p, u);
 		return -MM_ENOMEM;
 	}
-	assign_bits(c->populated, (uint32_t)p, 1, true);
+	bitmap_set(c->populated, (uint32_t)p, 1);
 	c->nr_populated++;
 	pc->populated_pages++;
 	return 0;
@@ -665,7 +606,7 @@ undo:
 static void page_depopulate(struct percpu *pc, struct pcpu_chunk *c, uint64_t p)
 {
 	page_release(pc, c, p, pc->nr_cpus);
-	assign_bits(c->populated, (uint32_t)p, 1, false);
+	bitmap_clear(c->populated, (uint32_t)p, 1);
 	c->nr_populated--;
 	pc->populated_pages--;
 }
@@ -684,7 +625,7 @@ static uint64_t pages_to_populate(const struct percpu *pc, const struct pcpu_chu
 	uint64_t need = 0;
 
 	for (uint32_t p = off / pc->block_bits; p <= (off + n - 1) / pc->block_bits; p++)
-		need += !test_bit(c->populated, p);
+		need += !test_bit(p, c->populated);
 	return need;
 }
 
@@ -695,7 +636,7 @@ static int populate(struct percpu *pc, struct pcpu_chunk *c, uint32_t off, uint3
 	uint32_t p0 = off / pc->block_bits, p1 = (off + n - 1) / pc->block_bits;
 
 	for (uint32_t p = p0; p <= p1; p++) {
-		if (test_bit(c->populated, p) || !page_populate(pc, c, p))
+		if (test_bit(p, c->populated) || !page_populate(pc, c, p))
 			continue;
 		while (p-- > p0)
 			if (!page_needed(pc, c, p))
@@ -709,7 +650,7 @@ static int populate(struct percpu *pc, struct pcpu_chunk *c, uint32_t off, uint3
 static void depopulate(struct percpu *pc, struct pcpu_chunk *c, uint32_t off, uint32_t n)
 {
 	for (uint32_t p = off / pc->block_bits; p <= (off + n - 1) / pc->block_bits; p++)
-		if (test_bit(c->populated, p) && !page_needed(pc, c, p))
+		if (test_bit(p, c->populated) && !page_needed(pc, c, p))
 			page_depopulate(pc, c, p);
 }
 
@@ -796,7 +737,7 @@ static int chunk_create(struct percpu *pc, struct pcpu_chunk **out)
 static void chunk_destroy(struct percpu *pc, struct pcpu_chunk *c)
 {
 	for (uint64_t p = 0; p < pc->unit_pages; p++)
-		if (test_bit(c->populated, (uint32_t)p))
+		if (test_bit((uint32_t)p, c->populated))
 			page_depopulate(pc, c, p);
 	if (pc->policy == PERCPU_BEST_FIT)
 		runs_drop_chunk(pc, c);
@@ -828,13 +769,13 @@ static const char *check_chunk(const struct percpu *pc, const struct pcpu_chunk 
 	if (starts != c->nr_allocs)
 		return "percpu: the chunk's allocation count differs from its bound map";
 	for (uint32_t f = 0; f < pc->nbits;) {
-		uint32_t s = find_bit(c->alloc_map, f, pc->nbits, true);
+		uint32_t s = (uint32_t)find_next_bit(c->alloc_map, pc->nbits, f);
 
 		if (s == pc->nbits)
 			break;
-		if (!test_bit(c->bound_map, s))
+		if (!test_bit(s, c->bound_map))
 			return "percpu: allocated granules that no allocation starts";
-		f = find_bit(c->alloc_map, s, pc->nbits, false);
+		f = (uint32_t)find_next_zero_bit(c->alloc_map, pc->nbits, s);
 	}
 	for (uint32_t b = 0; b < pc->unit_pages; b++) {
 		struct pcpu_block k;
@@ -849,7 +790,7 @@ static const char *check_chunk(const struct percpu *pc, const struct pcpu_chunk 
 	if (c->slot != chunk_slot(pc, c))
 		return "percpu: a chunk is in the wrong slot";
 	for (uint64_t p = 0; p < pc->unit_pages; p++) {
-		bool on = test_bit(c->populated, (uint32_t)p);
+		bool on = test_bit((uint32_t)p, c->populated);
 
 		if (on != page_needed(pc, c, p))
 			return on ? "percpu: a populated page that no allocation covers"
@@ -864,11 +805,11 @@ static const char *check_chunk(const struct percpu *pc, const struct pcpu_chunk 
 	*populated += pop;
 	/* Best fit: every maximal free run is in the tree, as itself. */
 	for (uint32_t f = 0; pc->policy == PERCPU_BEST_FIT && f < pc->nbits;) {
-		uint32_t s = find_bit(c->alloc_map, f, pc->nbits, false), e;
+		uint32_t s = (uint32_t)find_next_zero_bit(c->alloc_map, pc->nbits, f), e;
 
 		if (s == pc->nbits)
 			break;
-		e = find_bit(c->alloc_map, s, pc->nbits, true);
+		e = (uint32_t)find_next_bit(c->alloc_map, pc->nbits, s);
 		if (!run_find(pc, c, s, e - s))
 			return "percpu: a free run is missing from the run tree";
 		(*runs)++;
@@ -1084,8 +1025,8 @@ int percpu_alloc(struct percpu *pc, uint64_t size, uint64_t align, uint64_t *ptr
 			chunk_destroy(pc, c);
 		return err;
 	}
-	assign_bits(c->alloc_map, (uint32_t)off, bits, true);
-	assign_bits(c->bound_map, (uint32_t)off, 1, true);
+	bitmap_set(c->alloc_map, (uint32_t)off, bits);
+	bitmap_set(c->bound_map, (uint32_t)off, 1);
 	update_hints(pc, c, (uint32_t)off, bits, false);
 	if (run)
 		run_split(pc, run, (uint32_t)off, bits);
@@ -1107,12 +1048,12 @@ int percpu_free(struct percpu *pc, uint64_t ptr)
 	if (!c || (ptr - c->base) % GRANULE)
 		return -MM_ENOENT;
 	off = (uint32_t)((ptr - c->base) / GRANULE);
-	if (!test_bit(c->bound_map, off))
+	if (!test_bit(off, c->bound_map))
 		return -MM_ENOENT;
-	end = find_bit(c->alloc_map, off, pc->nbits, false);
-	end = mm_min(end, find_bit(c->bound_map, off + 1, pc->nbits, true));
-	assign_bits(c->alloc_map, off, end - off, false);
-	assign_bits(c->bound_map, off, 1, false);
+	end = (uint32_t)find_next_zero_bit(c->alloc_map, pc->nbits, off);
+	end = mm_min(end, (uint32_t)find_next_bit(c->bound_map, pc->nbits, off + 1));
+	bitmap_clear(c->alloc_map, off, end - off);
+	bitmap_clear(c->bound_map, off, 1);
 	poison_freed(pc, c, off, end - off);
 	update_hints(pc, c, off, end - off, true);
 	if (pc->policy == PERCPU_BEST_FIT)
@@ -1141,7 +1082,7 @@ int percpu_ptr(const struct percpu *pc, uint64_t ptr, unsigned cpu, uint64_t *ad
 	if (cpu >= pc->nr_cpus)
 		return -MM_EINVAL;
 	c = chunk_holding(pc, ptr);
-	if (!c || !test_bit(c->alloc_map, (uint32_t)((ptr - c->base) / GRANULE)))
+	if (!c || !test_bit((ptr - c->base) / GRANULE, c->alloc_map))
 		return -MM_ENOENT;
 	if (addr)
 		*addr = per_cpu_ptr(pc->unit_offset, ptr, cpu);

@@ -86,6 +86,34 @@ static void test_find(void)
 	}
 }
 
+static uint64_t ref_prev(const uint64_t *map, uint64_t start, uint64_t end)
+{
+	for (uint64_t i = end; i > start; i--)
+		if (test_bit(i - 1, map))
+			return i - 1;
+	return end;
+}
+
+static void test_find_prev(void)
+{
+	for (int round = 0; round < 2000; round++) {
+		uint64_t m[NWORDS];
+		uint64_t end = next() % (NBITS + 1), start = next() % (end + 1);
+
+		random_map(m);
+		CHECK_EQ(find_prev_bit(m, start, end), ref_prev(m, start, end));
+	}
+	{
+		uint64_t m[3] = { 1, 0, 1ull << 63 };
+
+		CHECK_EQ(find_prev_bit(m, 0, 192), 191);
+		CHECK_EQ(find_prev_bit(m, 0, 191), 0);  /* across a whole empty word */
+		CHECK_EQ(find_prev_bit(m, 1, 191), 191); /* none in [1, 191) */
+		CHECK_EQ(find_prev_bit(m, 0, 0), 0);
+		CHECK_EQ(find_prev_bit(m, 64, 64), 64);
+	}
+}
+
 static void test_weight_empty_full(void)
 {
 	for (int round = 0; round < 500; round++) {
@@ -151,6 +179,7 @@ int main(void)
 {
 	test_set_clear();
 	test_find();
+	test_find_prev();
 	test_weight_empty_full();
 	test_zero_area();
 	return check_summary("test_bitmap");

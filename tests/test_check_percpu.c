@@ -67,9 +67,9 @@ int main(void)
 	       c->md.contig_start--);
 	BREAKS("percpu: a chunk is in the wrong slot", c->slot++, c->slot--);
 	BREAKS("percpu: a populated page that no allocation covers",
-	       assign_bits(c->populated, 3, 1, true), assign_bits(c->populated, 3, 1, false));
+	       bitmap_set(c->populated, 3, 1), bitmap_clear(c->populated, 3, 1));
 	BREAKS("percpu: an allocation covers a page that is not populated",
-	       assign_bits(c->populated, 1, 1, false), assign_bits(c->populated, 1, 1, true));
+	       bitmap_clear(c->populated, 1, 1), bitmap_set(c->populated, 1, 1));
 	at = page_addr(pc, c, 1, 0);
 	BREAKS("percpu: a unit's page mapping differs from the populated map",
 	       CHECK_EQ(vmalloc_unmap_page(pc->v, at, &pfn), 0),
