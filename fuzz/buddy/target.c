@@ -17,6 +17,7 @@
 
 #include "buddy.h"
 #include "fz.h"
+#include "compare.h"
 #include "model.h"
 
 #define SPAN 640      /* pages in the span: every op compares them all */
@@ -341,76 +342,9 @@ static const char *check(void *w)
 	return buddy_check(W->b);
 }
 
-static enum bm_state class_of(enum buddy_page_state s)
-{
-	switch (s) {
-	case BUDDY_HOLE:
-		return BM_HOLE;
-	case BUDDY_RESERVED:
-		return BM_RESERVED;
-	case BUDDY_ALLOC:
-		return BM_ALLOC;
-	case BUDDY_ALLOC_TAIL:
-		return BM_ALLOC_TAIL;
-	default:
-		return BM_FREE;
-	}
-}
-
-static const char *state_name(enum bm_state s)
-{
-	static const char *const n[] = { "hole", "reserved", "free", "allocated", "tail" };
-
-	return n[s];
-}
-
 static const char *compare(void *w, char *buf, size_t len)
 {
-	uint64_t start = buddy_start_pfn(W->b), end = buddy_end_pfn(W->b);
-	uint64_t model_free[4] = { 0 }; /* per node, counted in the page walk */
-	bool drained = true;
-
-	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
-		if (buddy_nr_cached(W->b, cpu))
-			drained = false;
-	for (uint64_t pfn = start; pfn < end; pfn++) {
-		struct buddy_page_info i;
-		struct bm_page m;
-		enum bm_state s;
-
-		buddy_page(W->b, pfn, &i);
-		bm_page(W->m, pfn, &m);
-		s = class_of(i.state);
-		if (s != m.state || (s != BM_HOLE && i.nid != m.nid) ||
-		    (s == BM_ALLOC && (i.order != m.order || i.refcount != m.refcount))) {
-			snprintf(buf, len,
-				 "pfn 0x%" PRIx64 ": %s order %u ref %u nid %d, model %s order %u ref %u nid %d",
-				 pfn, state_name(s), i.order, i.refcount, i.nid, state_name(m.state),
-				 m.order, m.refcount, m.nid);
-			return buf;
-		}
-		if (m.state == BM_FREE && m.nid >= 0 && m.nid < 4)
-			model_free[m.nid]++;
-		if (drained) {
-			int want = bm_free_block_order(W->m, pfn);
-			int got = i.state == BUDDY_FREE ? (int)i.order : -1;
-
-			if (want != got) {
-				snprintf(buf, len,
-					 "pfn 0x%" PRIx64 ": free block of order %d on the lists, "
-					 "greedy decomposition says %d",
-					 pfn, got, want);
-				return buf;
-			}
-		}
-	}
-	for (int nid = 0; nid < 4; nid++)
-		if (buddy_nr_free(W->b, nid) != model_free[nid]) {
-			snprintf(buf, len, "node %d: %" PRIu64 " free pages, model %" PRIu64, nid,
-				 buddy_nr_free(W->b, nid), model_free[nid]);
-			return buf;
-		}
-	return NULL;
+	return bm_compare(W->m, W->b, buf, len);
 }
 
 /* Runs of pages with the same state, both sides. */

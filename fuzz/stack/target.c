@@ -32,8 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../buddy/compare.h"
 #include "../buddy/model.h"
 #include "../percpu/model.h"
+#include "../vmap/compare.h"
 #include "../vmap/model.h"
 #include "fz.h"
 #include "machine.h"
@@ -809,89 +811,15 @@ static const char *check(void *w)
 	return mm_machine_check(W->mach);
 }
 
-static enum bm_state class_of(enum buddy_page_state s)
-{
-	switch (s) {
-	case BUDDY_HOLE:
-		return BM_HOLE;
-	case BUDDY_RESERVED:
-		return BM_RESERVED;
-	case BUDDY_ALLOC:
-		return BM_ALLOC;
-	case BUDDY_ALLOC_TAIL:
-		return BM_ALLOC_TAIL;
-	default:
-		return BM_FREE;
-	}
-}
-
-struct areas {
-	uint64_t start[2048], end[2048];
-	size_t n;
-};
-
-static void collect_area(void *ctx, uint64_t start, uint64_t end)
-{
-	struct areas *l = ctx;
-
-	if (l->n < 2048) {
-		l->start[l->n] = start;
-		l->end[l->n] = end;
-	}
-	l->n++;
-}
-
 static const char *compare(void *w, char *buf, size_t len)
 {
-	static struct areas impl, model;
-	bool drained = true;
-
 	if (W->pending[0]) {
 		snprintf(buf, len, "%s", W->pending);
 		return buf;
 	}
-	/* Every page. */
-	for (unsigned cpu = 0; cpu < W->ncpus; cpu++)
-		drained &= !buddy_nr_cached(W->b, cpu);
-	for (uint64_t pfn = buddy_start_pfn(W->b); pfn < buddy_end_pfn(W->b); pfn++) {
-		struct buddy_page_info i;
-		struct bm_page m;
-		enum bm_state s;
-
-		buddy_page(W->b, pfn, &i);
-		if (!bm_page(W->bm, pfn, &m)) {
-			snprintf(buf, len, "pfn 0x%" PRIx64 " is outside the model's span", pfn);
-			return buf;
-		}
-		s = class_of(i.state);
-		if (s != m.state || (s != BM_HOLE && i.nid != m.nid) ||
-		    (s == BM_ALLOC && (i.order != m.order || i.refcount != m.refcount))) {
-			snprintf(buf, len, "pfn 0x%" PRIx64 ": state %d order %u ref %u nid %d, model "
-				 "state %d order %u ref %u nid %d", pfn, (int)s, i.order, i.refcount,
-				 i.nid, (int)m.state, m.order, m.refcount, m.nid);
-			return buf;
-		}
-		if (drained && (i.state == BUDDY_FREE ? (int)i.order : -1) !=
-				       bm_free_block_order(W->bm, pfn)) {
-			snprintf(buf, len, "pfn 0x%" PRIx64 ": the free lists differ from the greedy "
-				 "decomposition", pfn);
-			return buf;
-		}
-	}
-	/* Every vmap area. */
-	for (int k = VMAP_FREE; k <= VMAP_LAZY; k++) {
-		impl.n = 0;
-		vmap_walk(W->vm, (enum vmap_kind)k, collect_area, &impl);
-		model.n = vmm_areas(W->vmm, (enum vmap_kind)k, model.start, model.end, 2048);
-		if (impl.n != model.n ||
-		    memcmp(impl.start, model.start, mm_min(impl.n, 2048) * sizeof(uint64_t)) ||
-		    memcmp(impl.end, model.end, mm_min(impl.n, 2048) * sizeof(uint64_t))) {
-			snprintf(buf, len, "vmap %s areas differ from the model (%zu vs %zu)",
-				 k == VMAP_FREE ? "free" : k == VMAP_BUSY ? "busy" : "lazy", impl.n,
-				 model.n);
-			return buf;
-		}
-	}
+	/* Every page, every vmap area. */
+	if (bm_compare(W->bm, W->b, buf, len) || vmm_compare(W->vmm, W->vm, buf, len))
+		return buf;
 	/* percpu's chunks. */
 	{
 		struct percpu_stats st;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../vmap/compare.h"
 #include "../vmap/model.h"
 #include "fz.h"
 #include "machine.h"
@@ -456,22 +457,6 @@ static const char *check(void *w)
 	return mm_machine_check(W->mach);
 }
 
-struct list {
-	uint64_t start[1024], end[1024];
-	size_t n;
-};
-
-static void collect(void *ctx, uint64_t start, uint64_t end)
-{
-	struct list *l = ctx;
-
-	if (l->n < 1024) {
-		l->start[l->n] = start;
-		l->end[l->n] = end;
-	}
-	l->n++;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -481,24 +466,12 @@ static int cmp_u64(const void *a, const void *b)
 
 static const char *compare(void *w, char *buf, size_t len)
 {
-	static struct list impl, model;
 	static uint64_t owned[1024];
 	size_t nowned = 0;
 
 	/* The areas, as vmap's model has them. */
-	for (int k = VMAP_FREE; k <= VMAP_LAZY; k++) {
-		impl.n = 0;
-		vmap_walk(mm_machine_vmap(W->mach), (enum vmap_kind)k, collect, &impl);
-		model.n = vmm_areas(W->vm, (enum vmap_kind)k, model.start, model.end, 1024);
-		if (impl.n != model.n ||
-		    memcmp(impl.start, model.start, (impl.n < 1024 ? impl.n : 1024) * 8) ||
-		    memcmp(impl.end, model.end, (impl.n < 1024 ? impl.n : 1024) * 8)) {
-			snprintf(buf, len, "vmap %s areas differ from the model (%zu vs %zu)",
-				 k == VMAP_FREE ? "free" : k == VMAP_BUSY ? "busy" : "lazy", impl.n,
-				 model.n);
-			return buf;
-		}
-	}
+	if (vmm_compare(W->vm, mm_machine_vmap(W->mach), buf, len))
+		return buf;
 	/* Page accounting. */
 	if (buddy_nr_free(W->b, NUMA_NO_NODE) != W->free0 - W->model_pages ||
 	    vmalloc_nr_pages(W->v) != W->model_pages) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fz.h"
+#include "compare.h"
 #include "model.h"
 #include "vmap.h"
 
@@ -219,31 +220,7 @@ static const char *const kind_names[] = { "free", "busy", "lazy" };
 
 static const char *compare(void *w, char *buf, size_t len)
 {
-	static struct list impl, model;
-
-	for (int k = VMAP_FREE; k <= VMAP_LAZY; k++) {
-		impl.n = 0;
-		vmap_walk(W->v, (enum vmap_kind)k, collect, &impl);
-		model.n = vmm_areas(W->m, (enum vmap_kind)k, model.start, model.end, MAX_AREAS);
-		for (size_t i = 0; i < impl.n || i < model.n; i++) {
-			if (i >= impl.n || i >= model.n || impl.start[i] != model.start[i] ||
-			    impl.end[i] != model.end[i]) {
-				snprintf(buf, len,
-					 "%s areas differ at %zu: [0x%" PRIx64 "-0x%" PRIx64
-					 ") vs model [0x%" PRIx64 "-0x%" PRIx64 ") (%zu vs %zu areas)",
-					 kind_names[k], i, i < impl.n ? impl.start[i] : 0,
-					 i < impl.n ? impl.end[i] : 0, i < model.n ? model.start[i] : 0,
-					 i < model.n ? model.end[i] : 0, impl.n, model.n);
-				return buf;
-			}
-		}
-	}
-	if (vmap_lazy_pages(W->v) != vmm_lazy_pages(W->m)) {
-		snprintf(buf, len, "lazy pages %" PRIu64 ", model %" PRIu64, vmap_lazy_pages(W->v),
-			 vmm_lazy_pages(W->m));
-		return buf;
-	}
-	return NULL;
+	return vmm_compare(W->m, W->v, buf, len);
 }
 
 static void dump_kind(void *ctx, uint64_t start, uint64_t end)
