@@ -793,42 +793,57 @@ int buddy_split_page(struct buddy *b, uint64_t pfn, unsigned order)
 int buddy_free_contig_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 {
 	uint64_t smask = ((uint64_t)1 << b->section_shift) - 1, run = 0, i;
+	bool held = false, other_node = false;
 	struct bpage *p;
-	bool bad = false;
 
 	if (!range_ok(pfn, nr))
 		return -MM_EINVAL;
 	if (pfn < b->start || pfn >= b->end || nr > b->end - pfn)
 		return -MM_ENOENT;
-	/* The whole range is checked before anything is freed: a hole is
-	 * -ENOENT wherever it is, else any page that is not an allocated
-	 * order-0 page is -EINVAL. */
-	p = pg(b, pfn);
-	for (i = 0; i < nr; i++)
-		bad |= (p[i].state != BUDDY_ALLOC) | (p[i].order != 0);
-	if (bad) /* the rare path: which error comes first */
-		return range_exists(b, pfn, nr) ? -MM_EINVAL : -MM_ENOENT;
 	/*
-	 * One pass: drop each page's reference; a page whose count reached
-	 * zero joins the current run, already marked as the tail of a free
-	 * block, so that freeing the run's chunks need not touch its pages
-	 * again. A run ends at a page still referenced and before a new
-	 * section or node.
+	 * One pass checks each page and drops its reference. A page that is
+	 * not an allocated order-0 page undoes the pages before it (each was
+	 * one, so putting its state and reference back is exact) and the call
+	 * fails with nothing changed: a hole anywhere in the range is -ENOENT,
+	 * else -EINVAL. A page whose count reaches zero is marked the tail of a
+	 * free block at once, so that freeing the chunks need not touch it
+	 * again.
 	 */
+	p = pg(b, pfn);
 	for (i = 0; i < nr; i++) {
 		struct bpage *pp = &p[i];
 
-		if (--pp->refcount) {
+		if (pp->state != BUDDY_ALLOC || pp->order != 0) {
+			while (i--) {
+				p[i].state = BUDDY_ALLOC;
+				p[i].refcount++;
+			}
+			return range_exists(b, pfn, nr) ? -MM_EINVAL : -MM_ENOENT;
+		}
+		if (--pp->refcount)
+			held = true;
+		else
+			pp->state = BUDDY_FREE_TAIL;
+		other_node |= pp->nid != p->nid;
+	}
+	/* The usual case: every page freed, in one node and one section. */
+	if (!held && !other_node && !(((pfn & smask) + nr - 1) >> b->section_shift)) {
+		free_chunks(b, pfn, nr, false, true);
+		return 0;
+	}
+	/* Else the runs of freed pages, cut at a page still referenced and
+	 * before a new section or node, each as the largest aligned chunks. */
+	for (i = 0; i < nr; i++) {
+		if (p[i].state != BUDDY_FREE_TAIL) {
 			if (run)
 				free_chunks(b, pfn + i - run, run, false, true);
 			run = 0;
 			continue;
 		}
-		if (run && (!((pfn + i) & smask) || pp->nid != pp[-1].nid)) {
+		if (run && (!((pfn + i) & smask) || p[i].nid != p[i - 1].nid)) {
 			free_chunks(b, pfn + i - run, run, false, true);
 			run = 0;
 		}
-		pp->state = BUDDY_FREE_TAIL;
 		run++;
 	}
 	if (run)
