@@ -1006,7 +1006,8 @@ int percpu_alloc(struct percpu *pc, uint64_t size, uint64_t align, uint64_t *ptr
 			    : (bits - 1) / pc->block_bits + 1) * pc->nr_cpus;
 	if (need > buddy_nr_free(pc->b, NUMA_NO_NODE))
 		return -MM_ENOMEM;
-	/* The records this allocation and a new chunk leave a free to need. */
+	/* Run records for every free to come: one per allocation and per
+	 * chunk, this allocation and a new chunk counted. */
 	if (pc->policy == PERCPU_BEST_FIT &&
 	    (err = runs_reserve(pc, pc->allocs + 1 + pc->nr_chunks + !c)))
 		return err;
