@@ -26,6 +26,8 @@
 struct pm_chunk {
 	uint64_t base;
 	uint8_t *used; /* per granule of a unit: 1 while a live object holds it */
+	int64_t fit;   /* first fit, during one alloc: the lowest fit, or -1 */
+	unsigned slot; /* ... and the chunk's slot */
 };
 
 struct pm {
@@ -258,15 +260,20 @@ int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t 
 	}
 
 	/* First fit: the lowest slot holding a chunk with a fit. */
-	for (unsigned i = 0; i < m->nchunks; i++)
-		if (lowest_fit(m, i, bits, abits) >= 0 && slot_of(m, i) < best) {
-			best = slot_of(m, i);
+	for (unsigned i = 0; i < m->nchunks; i++) {
+		struct pm_chunk *c = &m->chunks[i];
+
+		c->fit = lowest_fit(m, i, bits, abits);
+		c->slot = slot_of(m, i);
+		if (c->fit >= 0 && c->slot < best) {
+			best = c->slot;
 			first = i;
 		}
+	}
 	if (best != UINT32_MAX) {
 		/* Any chunk of that slot with a fit, at its lowest fit. */
 		for (unsigned i = 0; i < m->nchunks; i++) {
-			if ((fit = lowest_fit(m, i, bits, abits)) < 0 || slot_of(m, i) != best)
+			if ((fit = m->chunks[i].fit) < 0 || m->chunks[i].slot != best)
 				continue;
 			if (impl_rc == 0 && impl_ptr == m->chunks[i].base + (uint64_t)fit * GRANULE) {
 				add_object(m, i, (uint64_t)fit, bits, tag);
@@ -276,7 +283,7 @@ int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t 
 			if (impl_rc == -MM_ENOMEM && pages_needed(m, i, (uint64_t)fit, bits) > free_pages)
 				return -MM_ENOMEM;
 		}
-		*ptr = m->chunks[first].base + (uint64_t)lowest_fit(m, first, bits, abits) * GRANULE;
+		*ptr = m->chunks[first].base + (uint64_t)m->chunks[first].fit * GRANULE;
 		return 0;
 	}
 
@@ -295,10 +302,12 @@ new_chunk:
 	return 0;
 }
 
-int pm_free(struct pm *m, uint64_t ptr, struct pm_object *obj)
+int pm_free(struct pm *m, uint64_t ptr, bool *gone, uint64_t *gone_base)
 {
 	unsigned ci;
 
+	if (gone)
+		*gone = false;
 	for (unsigned i = 0; i < m->nobjects; i++) {
 		struct pm_object *o = &m->objects[i];
 
@@ -310,12 +319,15 @@ int pm_free(struct pm *m, uint64_t ptr, struct pm_object *obj)
 		if (ci == m->nchunks)
 			abort(); /* an object outside every chunk: the model is broken */
 		paint(m, ci, (ptr - m->chunks[ci].base) / GRANULE, o->bytes / GRANULE, 0);
-		if (obj)
-			*obj = *o;
 		*o = m->objects[--m->nobjects];
 		/* A chunk left without objects goes when another has none. */
-		if (!objects_in(m, ci) && pm_empty_chunks(m) > 1)
+		if (!objects_in(m, ci) && pm_empty_chunks(m) > 1) {
+			if (gone)
+				*gone = true;
+			if (gone_base)
+				*gone_base = m->chunks[ci].base;
 			drop_chunk(m, ci);
+		}
 		return 0;
 	}
 	return -MM_ENOENT;

@@ -33,8 +33,10 @@ void pm_destroy(struct pm *m);
  */
 int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t impl_ptr,
 	     uint64_t free_pages, uint64_t tag, uint64_t *ptr);
-/* free(ptr): 0 (and *obj is what was freed), or -MM_ENOENT. */
-int pm_free(struct pm *m, uint64_t ptr, struct pm_object *obj);
+/* free(ptr): 0, or -MM_ENOENT. When the free leaves a second chunk without
+ * objects, that chunk goes: *gone (may be NULL) says so, *gone_base is its
+ * start. */
+int pm_free(struct pm *m, uint64_t ptr, bool *gone, uint64_t *gone_base);
 /* per_cpu_ptr(ptr, cpu), checked. */
 int pm_ptr(const struct pm *m, uint64_t ptr, unsigned cpu, uint64_t *addr);
 

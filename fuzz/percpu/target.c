@@ -144,7 +144,7 @@ static struct fz_result i_free(void *w, const uint64_t *a)
 }
 static struct fz_result m_free(void *w, const uint64_t *a)
 {
-	return fz_rc(pm_free(W->m, a[0] + a[1], NULL));
+	return fz_rc(pm_free(W->m, a[0] + a[1], NULL, NULL));
 }
 
 static struct fz_result i_ptr(void *w, const uint64_t *a)

@@ -640,30 +640,15 @@ static struct fz_result i_pcpu_free(void *w, const uint64_t *a)
 }
 static struct fz_result m_pcpu_free(void *w, const uint64_t *a)
 {
-	uint64_t bases[64];
-	unsigned n = pm_nr_chunks(W->pm), slot;
 	struct owner *o = owner_find(W, K_PCPU, a[0]);
-	int rc;
+	uint64_t base = 0;
+	bool gone;
+	int rc = pm_free(W->pm, a[0], &gone, &base);
 
-	for (unsigned i = 0; i < n && i < 64; i++)
-		pm_chunk(W->pm, i, &bases[i], &slot);
-	rc = pm_free(W->pm, a[0], NULL);
 	if (rc)
 		return fz_rc(rc);
-	if (pm_nr_chunks(W->pm) < n) { /* a chunk went: its area too, lazily */
-		for (unsigned i = 0; i < n && i < 64; i++) {
-			uint64_t b;
-			unsigned k;
-			bool still = false;
-
-			for (k = 0; k < pm_nr_chunks(W->pm); k++) {
-				pm_chunk(W->pm, k, &b, &slot);
-				still |= b == bases[i];
-			}
-			if (!still)
-				vmm_free_lazy(W->vmm, bases[i]);
-		}
-	}
+	if (gone) /* a chunk went: its area too, lazily */
+		vmm_free_lazy(W->vmm, base);
 	sync_percpu_pages(W);
 	if (o)
 		owner_drop(o);
