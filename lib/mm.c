@@ -126,6 +126,8 @@ void mm_meta_free(struct mm_meta *m, void *p, size_t size)
 {
 	if (!p)
 		return;
+	if (!size) /* mm_meta_get gave it one byte */
+		size = 1;
 	if (!m) {
 		free(p);
 		return;

@@ -70,10 +70,101 @@ static void test_fault_schedule(void)
 	CHECK_EQ(m.live, 0);
 }
 
+/* A host allocator behind the hook: counts what it is given and hands back,
+ * and can say no on its own (the hook then counts no allocation). */
+struct host {
+	unsigned allocs, frees;
+	size_t bytes;
+	bool refuse;
+	unsigned char pool[4][64];
+	bool used[4];
+};
+
+static void *host_alloc(void *ctx, size_t size)
+{
+	struct host *h = ctx;
+
+	if (h->refuse || size > sizeof(h->pool[0]))
+		return NULL;
+	for (int i = 0; i < 4; i++)
+		if (!h->used[i]) {
+			h->used[i] = true;
+			h->allocs++;
+			h->bytes += size;
+			memset(h->pool[i], 0, sizeof(h->pool[i]));
+			return h->pool[i];
+		}
+	return NULL;
+}
+
+static void host_free(void *ctx, void *p, size_t size)
+{
+	struct host *h = ctx;
+
+	for (int i = 0; i < 4; i++)
+		if (p == h->pool[i]) {
+			h->used[i] = false;
+			h->frees++;
+			h->bytes -= size;
+		}
+}
+
+static void test_host_hook(void)
+{
+	struct host h = { 0 };
+	struct mm_meta m;
+	unsigned char *a, *b, *z;
+
+	mm_meta_init(&m);
+	m.alloc_fn = host_alloc;
+	m.free_fn = host_free;
+	m.ctx = &h;
+	a = mm_meta_alloc(&m, 16);
+	b = mm_meta_array(&m, 3, 8);
+	CHECK(a == h.pool[0] && b == h.pool[1]);
+	CHECK_EQ(h.allocs, 2);
+	CHECK_EQ(m.live, 2);
+	CHECK_EQ(m.live_bytes, 40);
+	/* The host says no: NULL, and nothing is counted live (nor as a
+	 * failure of the schedule: none was armed). */
+	h.refuse = true;
+	CHECK(mm_meta_alloc(&m, 8) == NULL);
+	CHECK_EQ(m.live, 2);
+	CHECK_EQ(m.failures, 0);
+	CHECK_EQ(m.calls, 3);
+	h.refuse = false;
+	/* An overflowing array never reaches the host. */
+	CHECK(mm_meta_array(&m, SIZE_MAX / 4, 8) == NULL);
+	CHECK(mm_meta_calloc(&m, 2, SIZE_MAX / 2 + 1) == NULL);
+	CHECK_EQ(h.allocs, 2);
+	CHECK_EQ(m.calls, 3);
+	/* Size 0 is one byte, given back as one byte: the books balance. */
+	z = mm_meta_alloc(&m, 0);
+	CHECK(z == h.pool[2]);
+	CHECK_EQ(m.live_bytes, 41);
+	mm_meta_free(&m, z, 0);
+	mm_meta_free(&m, b, 24);
+	mm_meta_free(&m, a, 16);
+	mm_meta_free(&m, NULL, 16); /* nothing */
+	CHECK_EQ(h.frees, 3);
+	CHECK_EQ(h.bytes, 0);
+	CHECK_EQ(m.live, 0);
+	CHECK_EQ(m.live_bytes, 0);
+
+	/* Without a hook at all: the host allocator, size 0 included. */
+	z = mm_meta_alloc(NULL, 0);
+	CHECK(z != NULL);
+	mm_meta_free(NULL, z, 0);
+	z = mm_meta_array(NULL, 4, 4);
+	CHECK(z != NULL);
+	mm_meta_free(NULL, z, 16);
+}
+
 int main(void)
 {
 	test_errors();
 	test_arith();
 	test_fault_schedule();
+	test_host_hook();
 	return check_summary("test_mm");
 }
