@@ -37,6 +37,31 @@ static void test_create(void)
 	c.cpu_node = bad_node;
 	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
 	CHECK_EQ(buddy_create(NULL, &c), -MM_EINVAL);
+	CHECK_EQ(buddy_create(&b, NULL), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.section_shift = 64;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.nr_nodes = BUDDY_MAX_NODES + 1;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	c.nr_cpus = 0;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+	buddy_default_config(&c, 0, 64);
+	bad_node[1] = NUMA_NO_NODE; /* a CPU needs a node of its own */
+	c.nr_cpus = 2;
+	c.cpu_node = bad_node;
+	CHECK_EQ(buddy_create(&b, &c), -MM_EINVAL);
+
+	/* Backing memory whose size overflows: refused as out of memory,
+	 * before the host is asked, and nothing leaks. */
+	mm_meta_init(&m);
+	buddy_default_config(&c, 0, 1024);
+	c.page_size = (size_t)1 << 54; /* 2^10 pages of 2^54 bytes: 2^64 */
+	c.meta = &m;
+	CHECK_EQ(buddy_create(&b, &c), -MM_ENOMEM);
+	CHECK_EQ(m.live, 0);
+	CHECK_EQ(m.failures, 0);
 
 	/* Every creation allocation can fail, and nothing leaks. */
 	mm_meta_init(&m);
@@ -75,6 +100,7 @@ static void test_queries(void)
 	CHECK_EQ(buddy_cpu_node(b, 0), 0);
 	CHECK_EQ(buddy_cpu_node(b, 7), NUMA_NO_NODE);
 	CHECK_EQ(buddy_nr_free_blocks(b, 3, 0), 0);
+	CHECK_EQ(buddy_nr_free_blocks(b, NUMA_NO_NODE, 0), 0); /* one node, not all */
 	CHECK_EQ(buddy_nr_free_blocks(b, 0, 99), 0);
 	CHECK_EQ(buddy_nr_cached(b, 9), 0);
 	CHECK(buddy_page_ptr(b, 100) == NULL); /* no backing memory */
@@ -175,11 +201,161 @@ static void test_backing_handover(void)
 	CHECK_EQ(m.live_bytes, 0);
 }
 
+/* A one-node instance over [start, end), every page free. */
+static struct buddy *booted(uint64_t start, uint64_t end, unsigned pcp_high, unsigned pcp_batch)
+{
+	struct buddy_config c;
+	struct buddy *b;
+
+	buddy_default_config(&c, start, end);
+	c.max_order = 3;
+	c.pcp_high = pcp_high;
+	c.pcp_batch = pcp_batch;
+	if (buddy_create(&b, &c))
+		return NULL;
+	if (buddy_add_memory(b, start, end - start, 0) ||
+	    buddy_free_boot_range(b, start, end - start)) {
+		buddy_destroy(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* No place for the result: -EINVAL, and no page leaves the free lists. */
+static void test_null_out(void)
+{
+	struct buddy *b = booted(0, 64, 0, 0);
+
+	CHECK(b != NULL);
+	CHECK_EQ(buddy_alloc_pages(b, 0, NUMA_NO_NODE, NULL), -MM_EINVAL);
+	CHECK_EQ(buddy_alloc_contig_pages(b, 4, NUMA_NO_NODE, NULL), -MM_EINVAL);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 64);
+	CHECK(buddy_check(b) == NULL);
+	buddy_destroy(b);
+}
+
+/* A span that ends at the top of the pfn space: alloc_contig_pages rounds
+ * its first candidate up to the count's power of two, and when that
+ * overflows there is no candidate at all (-ENOMEM, nothing taken). */
+static void test_contig_at_the_top(void)
+{
+	uint64_t start = UINT64_MAX - 10, pfn = 0;
+	struct buddy *b = booted(start, UINT64_MAX, 0, 0);
+	struct buddy_page_info info;
+
+	CHECK(b != NULL);
+	CHECK_EQ(buddy_alloc_contig_pages(b, 10, NUMA_NO_NODE, &pfn), -MM_ENOMEM); /* align 16 */
+	CHECK_EQ(pfn, 0);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 10);
+	CHECK_EQ(buddy_alloc_contig_pages(b, 4, NUMA_NO_NODE, &pfn), 0);
+	CHECK_EQ(pfn, UINT64_MAX - 7); /* the first multiple of 4 in the span */
+	CHECK_EQ(buddy_page(b, pfn + 3, &info), 0);
+	CHECK(info.state == BUDDY_ALLOC && info.refcount == 1);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 6);
+	CHECK_EQ(buddy_free_contig_range(b, pfn, 4), 0);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 10);
+	CHECK(buddy_check(b) == NULL);
+	buddy_destroy(b);
+}
+
+/* alloc_contig_range over blocks of order > 0 sitting in a CPU cache:
+ * their tail pages count as free, the caches are drained, and every page
+ * comes out an order-0 page with one reference. */
+static void test_contig_over_cached_blocks(void)
+{
+	struct buddy *b = booted(0, 64, 64, 16);
+	struct buddy_page_info info;
+	uint64_t pfn;
+
+	CHECK(b != NULL);
+	/* The first order-2 allocation fills the cache with a batch of four
+	 * order-2 blocks; the one handed out goes back to it. */
+	CHECK_EQ(buddy_alloc_pages(b, 2, NUMA_NO_NODE, &pfn), 0);
+	CHECK_EQ(buddy_free_pages(b, pfn, 2), 0);
+	CHECK_EQ(buddy_nr_cached(b, 0), 16);
+	CHECK_EQ(buddy_page(b, pfn + 1, &info), 0);
+	CHECK_EQ(info.state, BUDDY_PCP_TAIL);
+	CHECK_EQ(buddy_alloc_contig_range(b, pfn + 1, pfn + 7), 0);
+	CHECK_EQ(buddy_nr_cached(b, 0), 0);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 64 - 6);
+	for (uint64_t p = pfn + 1; p < pfn + 7; p++) {
+		CHECK_EQ(buddy_page(b, p, &info), 0);
+		CHECK(info.state == BUDDY_ALLOC && info.order == 0 && info.refcount == 1);
+	}
+	CHECK(buddy_check(b) == NULL);
+	CHECK_EQ(buddy_free_contig_range(b, pfn + 1, 6), 0);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 64);
+	CHECK(buddy_check(b) == NULL);
+	buddy_destroy(b);
+}
+
+/* pcp_batch 0: the cache still works, one block at a time: a refill takes
+ * one block, and a cache past its high mark spills one. */
+static void test_batch_zero(void)
+{
+	struct buddy *b = booted(0, 64, 2, 0);
+	uint64_t pfn[4];
+
+	CHECK(b != NULL);
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(buddy_alloc_pages(b, 0, NUMA_NO_NODE, &pfn[i]), 0);
+		CHECK_EQ(buddy_nr_cached(b, 0), 0); /* the one taken is the one used */
+	}
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(buddy_free_pages(b, pfn[i], 0), 0);
+		CHECK_EQ(buddy_nr_cached(b, 0), i < 2 ? (uint64_t)i + 1 : 2);
+		CHECK(buddy_check(b) == NULL);
+	}
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 64);
+	buddy_destroy(b);
+}
+
+/* An instance that adopts back its own released backing while it has
+ * allocated blocks: their bytes stay, they stay usable, free pages are
+ * poisoned. */
+static void test_readopt_with_allocations(void)
+{
+	struct buddy_config c;
+	struct buddy *b;
+	uint64_t pfn, other;
+	unsigned char *p, *mem;
+
+	buddy_default_config(&c, 0, 16);
+	c.page_size = 256;
+	c.pcp_high = 0;
+	CHECK_EQ(buddy_create(&b, &c), 0);
+	CHECK_EQ(buddy_add_memory(b, 0, 16, 0), 0);
+	CHECK_EQ(buddy_free_boot_range(b, 0, 16), 0);
+	CHECK_EQ(buddy_alloc_pages(b, 1, NUMA_NO_NODE, &pfn), 0);
+	CHECK_EQ(buddy_alloc_pages(b, 0, NUMA_NO_NODE, &other), 0);
+	CHECK_EQ(buddy_free_pages(b, other, 0), 0);
+	p = buddy_page_ptr(b, pfn);
+	memset(p, 0x3c, 2 * 256);
+	mem = buddy_release_backing(b);
+	CHECK(mem != NULL && buddy_page_ptr(b, pfn) == NULL);
+	CHECK_EQ(buddy_adopt_backing(b, mem, 256), 0);
+	CHECK(buddy_page_ptr(b, pfn) == p);
+#ifdef MM_ASAN
+	CHECK(!__asan_address_is_poisoned(p));
+	CHECK(!__asan_address_is_poisoned(p + 511));
+	CHECK(__asan_address_is_poisoned(buddy_page_ptr(b, other)));
+#endif
+	CHECK(p[0] == 0x3c && p[511] == 0x3c);
+	CHECK(buddy_check(b) == NULL);
+	CHECK_EQ(buddy_free_pages(b, pfn, 1), 0);
+	buddy_destroy(b);
+}
+
 int main(void)
 {
 	test_create();
 	test_queries();
 	test_backing();
 	test_backing_handover();
+	test_null_out();
+	test_contig_at_the_top();
+	test_contig_over_cached_blocks();
+	test_batch_zero();
+	test_readopt_with_allocations();
 	return check_summary("test_buddy");
 }

@@ -66,6 +66,22 @@ int main(void)
 	       b->pages[l->head].prev = NIL);
 	BREAKS("listed block with the wrong state, order or node", pg(b, pfree)->order = 2,
 	       pg(b, pfree)->order = 3);
+	BREAKS("listed block with the wrong state, order or node",
+	       pg(b, pfree)->state = BUDDY_PCP, pg(b, pfree)->state = BUDDY_FREE);
+	BREAKS("listed block with the wrong state, order or node", pg(b, pfree)->nid = 1,
+	       pg(b, pfree)->nid = 0);
+	{ /* the list's head moved one page up, its descriptor with it */
+		struct bpage keep = *pg(b, pfree + 1);
+		uint32_t head = l->head;
+
+		BREAKS("listed block not naturally aligned",
+		       (*pg(b, pfree + 1) = *pg(b, pfree), l->head = head + 1),
+		       (*pg(b, pfree + 1) = keep, l->head = head));
+	}
+	/* The per-CPU lists are walked the same way. */
+	BREAKS("listed block with the wrong state, order or node",
+	       pg(b, b->start + pc->lists[0].head)->order = 1,
+	       pg(b, b->start + pc->lists[0].head)->order = 0);
 	BREAKS("list count differs from its length", l->count++, l->count--);
 	BREAKS("free page counter differs from the lists", b->nr_free[0]++, b->nr_free[0]--);
 	BREAKS("cache page count differs from its lists", pc->count++, pc->count--);
