@@ -44,7 +44,28 @@ int main(void)
 
 	BREAKS("vmalloc area is not a busy vmap area of its size plus a guard", a->npages++,
 	       a->npages--);
+	BREAKS("vmalloc area is not a busy vmap area of its size plus a guard",
+	       a->addr = 0x1f0000, a->addr = addr); /* free vmap space */
+	BREAKS("vmalloc area is not a busy vmap area of its size plus a guard",
+	       a->addr += 4096, a->addr = addr); /* inside its own area */
+	BREAKS("vmalloc'ed area has a page that is not mapped", a->pfns[1] = PFN_NONE,
+	       a->pfns[1] = keep);
 	BREAKS("vmalloc maps a pfn outside buddy", a->pfns[1] = 1000, a->pfns[1] = keep);
+	{
+		struct buddy *b = mm_machine_buddy(m);
+		struct buddy_page_info info;
+		uint64_t free_pfn = 0, big;
+
+		while (!buddy_page(b, free_pfn, &info) && info.state != BUDDY_FREE)
+			free_pfn++;
+		CHECK_EQ(info.state, BUDDY_FREE);
+		BREAKS("vmalloc'ed page is not an order-0 page it alone holds",
+		       a->pfns[1] = free_pfn, a->pfns[1] = keep);
+		CHECK_EQ(buddy_alloc_pages(b, 1, NUMA_NO_NODE, &big), 0);
+		BREAKS("vmalloc'ed page is not an order-0 page it alone holds", a->pfns[1] = big,
+		       a->pfns[1] = keep);
+		CHECK_EQ(buddy_free_pages(b, big, 1), 0);
+	}
 	BREAKS("vmalloc'ed page is not an order-0 page it alone holds",
 	       buddy_get_page(mm_machine_buddy(m), keep), buddy_put_page(mm_machine_buddy(m), keep));
 	BREAKS("vmalloc page count differs from its areas", v->nr_pages++, v->nr_pages--);

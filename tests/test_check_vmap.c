@@ -67,6 +67,18 @@ int main(void)
 	while (last->next)
 		last = last->next;
 	BREAKS("free list and free tree differ in length", last->next = s, last->next = NULL);
+	BREAKS("free list and free tree differ in length", f->next = NULL, f->next = s);
+	BREAKS("free areas touch or overlap",
+	       (f->end = s->start, rb_propagate(&f->rb, va_recompute)),
+	       (f->end = 0x11000, rb_propagate(&f->rb, va_recompute)));
+	/* The busy and lazy trees are checked as trees too. */
+	BREAKS("rbtree: red root", vm->busy.node->red = true, vm->busy.node->red = false);
+	BREAKS("rbtree: red root", vm->lazy.node->red = true, vm->lazy.node->red = false);
+	{ /* a busy area of no pages, where the tiling reaches it */
+		struct va *b1 = tree_floor(&vm->busy, a[1]);
+
+		BREAKS("empty area", b1->end = b1->start, b1->end = b1->start + 0x1000);
+	}
 	BREAKS("lazy page count differs from the lazy areas", vm->lazy_pages++, vm->lazy_pages--);
 	/* Areas that no longer tile the range: a free area shrinks (its
 	 * subtree values follow, so only the tiling sees it). */

@@ -145,9 +145,73 @@ static void test_walks(void)
 	CHECK_EQ(rb_entry(root.node, struct item, rb)->max, 999);
 }
 
+static bool red(const struct rb_node *n)
+{
+	return n && n->red;
+}
+
+/* The message rb_check gives now, and none once mended. */
+#define SHAPE(root, msg, breakit, mendit)                                        \
+	do {                                                                     \
+		const char *got_;                                                \
+		breakit;                                                         \
+		got_ = rb_check(root, less, recompute);                          \
+		CHECK(got_ && !strcmp(got_, msg));                               \
+		mendit;                                                          \
+		CHECK(rb_check(root, less, recompute) == NULL);                  \
+	} while (0)
+
+/* Each broken rule found wherever it is: on a right child, under a node
+ * whose left child is fine, deep in a left subtree. Without less, only the
+ * shape is checked. */
+static void test_check_shape(void)
+{
+	static struct item items[15];
+	struct rb_root root = { NULL };
+	struct rb_node *top, *n = NULL, *first;
+	struct item *lo;
+
+	for (unsigned i = 0; i < 15; i++) {
+		items[i].key = i;
+		items[i].weight = i % 5;
+		insert(&root, &items[i]);
+	}
+	CHECK(rb_check(&root, less, recompute) == NULL);
+	top = root.node;
+	CHECK(top->left && top->right);
+	SHAPE(&root, "rbtree: child's parent link broken", top->right->parent = top->left,
+	      top->right->parent = top);
+	/* A black node below the root with a right child and a left child
+	 * that is not red: it and its right child turn red. */
+	for (struct rb_node *r = rb_first(&root); r; r = rb_next(r))
+		if (r != top && !r->red && !red(r->parent) && r->right && !red(r->left)) {
+			n = r;
+			break;
+		}
+	CHECK(n != NULL);
+	if (n) {
+		bool rr = n->right->red;
+
+		SHAPE(&root, "rbtree: red node with a red child", (n->red = true, n->right->red = true),
+		      (n->red = false, n->right->red = rr));
+	}
+	/* The lowest node is a leaf deep in the root's left subtree. */
+	first = rb_first(&root);
+	CHECK(first != top && first->parent != top);
+	lo = rb_entry(first, struct item, rb);
+	SHAPE(&root, "rbtree: stale augmented value", lo->max += 100, lo->max -= 100);
+	/* Keys out of order: only a check given less sees it. */
+	items[3].key = 99;
+	CHECK(rb_check(&root, NULL, recompute) == NULL);
+	CHECK(rb_check(&root, less, recompute) != NULL);
+	items[3].key = 3;
+	CHECK(rb_check(&root, NULL, NULL) == NULL);
+}
+
 int main(void)
 {
 	test_random();
 	test_walks();
+	test_check_shape();
 	return check_summary("test_rbtree");
 }

@@ -35,6 +35,22 @@ static void test_vmap_create(void)
 	mm_meta_fail_at(&m, 0, false);
 	CHECK_EQ(vmap_create(&v, &c), 0);
 	CHECK_EQ(vmap_page_size(v), 4096);
+	/* No place for the address: -EINVAL and the range still all free. */
+	CHECK_EQ(vmap_alloc(v, 0x1000, 0x1000, 0x1000, 0x10000, NULL), -MM_EINVAL);
+	{
+		uint64_t a, start = 0, size = 0;
+
+		CHECK_EQ(vmap_alloc(v, 0x2000, 0x1000, 0x1000, 0x10000, &a), 0);
+		CHECK_EQ(a, 0x1000); /* the lowest fit: nothing was taken before */
+		/* find with only the outputs wanted */
+		CHECK_EQ(vmap_find(v, a + 0x1fff, NULL, NULL), 0);
+		CHECK_EQ(vmap_find(v, a + 0x1000, &start, NULL), 0);
+		CHECK_EQ(start, a);
+		CHECK_EQ(vmap_find(v, a, NULL, &size), 0);
+		CHECK_EQ(size, 0x2000);
+		CHECK_EQ(vmap_find(v, a + 0x2000, NULL, NULL), -MM_ENOENT);
+		CHECK_EQ(vmap_free(v, a), 0);
+	}
 	CHECK_EQ(vmap_start(v), 0x1000);
 	CHECK_EQ(vmap_end(v), 0x10000);
 	CHECK(vmap_check(v) == NULL);
@@ -104,6 +120,28 @@ static void test_vmalloc_edges(void)
 	boot(&mach, NULL);
 	v = mm_machine_vmalloc(mach);
 	CHECK_EQ(vmalloc_create(NULL, NULL, NULL, NULL), -MM_EINVAL);
+	{
+		struct vmalloc *v2 = NULL;
+		struct mm_meta m;
+
+		CHECK_EQ(vmalloc_create(&v2, NULL, mm_machine_buddy(mach), NULL), -MM_EINVAL);
+		CHECK_EQ(vmalloc_create(&v2, mm_machine_vmap(mach), NULL, NULL), -MM_EINVAL);
+		mm_meta_init(&m);
+		mm_meta_fail_at(&m, 1, false);
+		CHECK_EQ(vmalloc_create(&v2, mm_machine_vmap(mach), mm_machine_buddy(mach), &m),
+			 -MM_ENOMEM);
+		CHECK(v2 == NULL);
+		CHECK_EQ(m.live, 0);
+	}
+	/* No place for the address: -EINVAL, nothing placed, nothing taken. */
+	pfn = 0;
+	CHECK_EQ(vmalloc(v, 4096, NUMA_NO_NODE, NULL), -MM_EINVAL);
+	CHECK_EQ(vmap_pages(v, NULL, 1, &a), -MM_EINVAL);
+	CHECK_EQ(vmap_pages(v, &pfn, 1, NULL), -MM_EINVAL);
+	CHECK_EQ(vmalloc_reserve(v, 1, NULL), -MM_EINVAL);
+	CHECK_EQ(buddy_nr_free(mm_machine_buddy(mach), NUMA_NO_NODE), 64);
+	CHECK_EQ(vmap_find(mm_machine_vmap(mach), 0x100000, NULL, NULL), -MM_ENOENT);
+	CHECK(mm_machine_check(mach) == NULL);
 	CHECK_EQ(vmalloc(v, 0, NUMA_NO_NODE, &a), -MM_EINVAL);
 	CHECK_EQ(vmalloc(v, 4096, 1, &a), -MM_EINVAL); /* one node */
 	CHECK_EQ(vmalloc(v, 65 * 4096, NUMA_NO_NODE, &a), -MM_ENOMEM); /* more than exist */
@@ -123,6 +161,18 @@ static void test_vmalloc_edges(void)
 	CHECK_EQ(vfree(v, b), -MM_EINVAL);  /* a vmap_pages area */
 	CHECK_EQ(vunmap(v, a), -MM_EINVAL); /* a vmalloc'ed area */
 	CHECK_EQ(vfree(v, a + 4096), -MM_ENOENT);
+	/* A reserved area: a page in, and out without asking which it was. */
+	{
+		uint64_t r;
+
+		CHECK_EQ(vmalloc_reserve(v, 2, &r), 0);
+		CHECK_EQ(vmalloc_map_page(v, r + 4096, pfn), 0);
+		CHECK_EQ(vmalloc_to_pfn(v, r + 4096, NULL), 0);
+		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, NULL), 0);
+		CHECK_EQ(vmalloc_to_pfn(v, r + 4096, NULL), -MM_ENOENT);
+		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, NULL), -MM_ENOENT);
+		CHECK(mm_machine_check(mach) == NULL);
+	}
 	/* Destroy with both areas live: the vmalloc'ed pages go back. */
 	mm_machine_destroy(mach);
 }
