@@ -83,6 +83,16 @@ int main(void)
 	fake.prev = c2;
 	fake.next = NULL;
 	BREAKS("percpu: a slot list holds more than the chunks", c2->next = &fake, c2->next = NULL);
+	/* A chunk also on a slot list past the last slot, or on another
+	 * slot's list; the spare c2 (alone in its slot) on none. */
+	CHECK(pc->nr_slots < MAX_SLOTS && !pc->slots[pc->nr_slots] && !pc->slots[0]);
+	CHECK(c->slot != 0 && !c2->prev && !c2->next);
+	BREAKS("percpu: a slot list is broken", pc->slots[pc->nr_slots] = c2,
+	       pc->slots[pc->nr_slots] = NULL);
+	BREAKS("percpu: a slot list is broken", pc->slots[0] = c, pc->slots[0] = NULL);
+	BREAKS("percpu: chunk counts differ from the chunks", pc->slots[c2->slot] = NULL,
+	       pc->slots[c2->slot] = c2);
+	BREAKS("percpu: chunk counts differ from the chunks", pc->nr_empty++, pc->nr_empty--);
 	BREAKS("percpu: chunk counts differ from the chunks", pc->nr_chunks++, pc->nr_chunks--);
 	BREAKS("percpu: more than one chunk without allocations",
 	       CHECK_EQ(chunk_create(pc, &extra), 0), chunk_destroy(pc, extra));
@@ -90,6 +100,8 @@ int main(void)
 	       pc->populated_pages--);
 	BREAKS("percpu: allocation or page counts differ from the chunks", pc->live_bits--,
 	       pc->live_bits++);
+	BREAKS("percpu: allocation or page counts differ from the chunks", pc->allocs++,
+	       pc->allocs--);
 
 	/* The run tree (best fit, the default). */
 	{
@@ -103,6 +115,15 @@ int main(void)
 		       pc->nr_runs--);
 		BREAKS("percpu: the run tree holds other runs than the bitmaps", pc->nr_spare++,
 		       pc->nr_spare--);
+		/* More spares on the list than counted: the walk stops one past
+		 * the count. */
+		CHECK(pc->nr_spare > 0);
+		BREAKS("percpu: the run tree holds other runs than the bitmaps", pc->nr_spare--,
+		       pc->nr_spare++);
+		/* A record in the tree for a run the bitmaps do not have (the
+		 * first granule of c, which is allocated). */
+		BREAKS("percpu: the run tree holds other runs than the bitmaps", run_add(pc, c, 0, 1),
+		       run_del(pc, run_find(pc, c, 0, 1)));
 		/* Three runs for three allocations in two chunks: without the
 		 * spares a free could find no record. */
 		{

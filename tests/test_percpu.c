@@ -55,6 +55,8 @@ static void test_create(void)
 	c.nr_cpus = 2;
 	c.cpu_node = bad_node; /* node 2 of a two-node machine */
 	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), mm_machine_buddy(m), &c), -MM_EINVAL);
+	bad_node[1] = NUMA_NO_NODE; /* a CPU needs a node of its own */
+	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), mm_machine_buddy(m), &c), -MM_EINVAL);
 	c.cpu_node = NULL;
 	c.policy = (enum percpu_policy)7;
 	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), mm_machine_buddy(m), &c), -MM_EINVAL);
@@ -263,6 +265,118 @@ static void test_host_copies(void)
 	mm_machine_destroy(m);
 }
 
+/* More CPUs than buddy knows: buddy's map for the ones it has, cpu % nodes
+ * for the rest; each unit's page comes from that node. */
+static void test_cpus_beyond_buddy(void)
+{
+	struct percpu_config c = { 4, NULL, 4, NULL, PERCPU_BEST_FIT };
+	struct mm_machine *m;
+	struct percpu *pc;
+	struct percpu_stats st;
+	struct buddy *b;
+	uint64_t ptr, addr, pfn;
+
+	CHECK_EQ(boot(&m, NULL, 128, 2, 1, NULL, true), 0); /* buddy: one CPU */
+	b = mm_machine_buddy(m);
+	CHECK_EQ(buddy_cpu_node(b, 1), NUMA_NO_NODE);
+	CHECK_EQ(percpu_create(&pc, mm_machine_vmalloc(m), b, &c), 0);
+	CHECK_EQ(percpu_alloc(pc, 8, 8, &ptr), 0);
+	for (unsigned cpu = 0; cpu < 4; cpu++) {
+		struct buddy_page_info info;
+
+		CHECK_EQ(percpu_ptr(pc, ptr, cpu, &addr), 0);
+		CHECK_EQ(vmalloc_to_pfn(mm_machine_vmalloc(m), addr, &pfn), 0);
+		CHECK_EQ(buddy_page(b, pfn, &info), 0);
+		CHECK_EQ(info.nid, (int)(cpu % 2));
+	}
+	percpu_stats(pc, &st);
+	CHECK_EQ(st.off_node_pages, 0);
+	CHECK_EQ(buddy_nr_free(b, 0), 64 - 2);
+	CHECK_EQ(buddy_nr_free(b, 1), 64 - 2);
+	/* percpu_ptr only to ask whether ptr is live: no output wanted. */
+	CHECK_EQ(percpu_ptr(pc, ptr + 4, 3, NULL), 0);
+	CHECK_EQ(percpu_ptr(pc, ptr + 8, 3, NULL), -MM_ENOENT);
+	CHECK(percpu_check(pc) == NULL);
+	percpu_destroy(pc);
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 128);
+	mm_machine_destroy(m);
+}
+
+/* Run records are reserved one per allocation ahead of time; when the
+ * allocations go, all but a few of the records go back. */
+static void test_run_records_trimmed(void)
+{
+	struct mm_machine *m;
+	struct mm_meta meta;
+	struct percpu *pc;
+	struct percpu_stats st;
+	uint64_t ptr[48], before, peak;
+
+	mm_meta_init(&meta);
+	CHECK_EQ(boot(&m, &meta, 64, 1, 1, NULL, false), 0);
+	pc = mm_machine_percpu(m);
+	before = meta.live;
+	for (int i = 0; i < 48; i++)
+		CHECK_EQ(percpu_alloc(pc, 8, 4, &ptr[i]), 0);
+	peak = meta.live;
+	CHECK(peak - before >= 48); /* a record for every allocation */
+	for (int i = 0; i < 48; i++)
+		CHECK_EQ(percpu_free(pc, ptr[i]), 0);
+	percpu_stats(pc, &st);
+	CHECK_EQ(st.allocs, 0);
+	CHECK_EQ(st.chunks, 1); /* the spare */
+	CHECK(peak - meta.live >= 48 - 17); /* at most chunks + 16 records stay */
+	CHECK(percpu_check(pc) == NULL);
+	CHECK(mm_machine_check(m) == NULL);
+	mm_machine_destroy(m);
+	CHECK_EQ(meta.live, 0);
+}
+
+/* A page of a chunk's area that the caller mapped itself makes populating
+ * it fail half-way: the pages that allocation populated go back, the page
+ * it shares with an older allocation stays, and nothing else changes. */
+static void test_populate_fails_midway(void)
+{
+	struct mm_machine *m;
+	struct percpu *pc;
+	struct vmalloc *v;
+	struct buddy *b;
+	struct percpu_stats st0, st;
+	uint64_t keep, ptr = 0, foreign, addr, free0, pfn;
+
+	CHECK_EQ(boot(&m, NULL, 64, 1, 2, NULL, true), 0);
+	pc = mm_machine_percpu(m);
+	v = mm_machine_vmalloc(m);
+	b = mm_machine_buddy(m);
+	CHECK_EQ(percpu_alloc(pc, 100, 4, &keep), 0); /* page 0 of both units */
+	CHECK_EQ(buddy_alloc_pages(b, 0, NUMA_NO_NODE, &foreign), 0);
+	addr = per_cpu_ptr(percpu_unit_offsets(pc), keep, 1) + 2 * 256; /* unit 1, page 2 */
+	CHECK_EQ(vmalloc_map_page(v, addr, foreign), 0);
+	percpu_stats(pc, &st0);
+	free0 = buddy_nr_free(b, NUMA_NO_NODE);
+	/* 600 bytes after the first 100: pages 0-2. Page 1 is populated in
+	 * both units, page 2 in unit 0, then unit 1's page 2 is taken. */
+	CHECK_EQ(percpu_alloc(pc, 600, 4, &ptr), -MM_ENOMEM);
+	CHECK_EQ(ptr, 0);
+	percpu_stats(pc, &st);
+	CHECK(!memcmp(&st, &st0, sizeof(st)));
+	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), free0);
+	CHECK_EQ(vmalloc_to_pfn(v, keep + 256, NULL), -MM_ENOENT); /* page 1 went back */
+	CHECK_EQ(vmalloc_to_pfn(v, keep, NULL), 0);                /* page 0 stayed */
+	CHECK_EQ(vmalloc_unmap_page(v, addr, &pfn), 0);
+	CHECK_EQ(pfn, foreign);
+	CHECK(percpu_check(pc) == NULL);
+	CHECK(mm_machine_check(m) == NULL);
+	/* With the page out of the way the same allocation goes through. */
+	CHECK_EQ(percpu_alloc(pc, 600, 4, &ptr), 0);
+	CHECK_EQ(ptr, keep + 100);
+	percpu_stats(pc, &st);
+	CHECK_EQ(st.populated_bytes, 3 * 256);
+	CHECK_EQ(buddy_free_pages(b, foreign, 0), 0);
+	CHECK(mm_machine_check(m) == NULL);
+	mm_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_create();
@@ -271,5 +385,8 @@ int main(void)
 	test_node_local();
 	test_unbacked();
 	test_host_copies();
+	test_cpus_beyond_buddy();
+	test_run_records_trimmed();
+	test_populate_fails_midway();
 	return check_summary("test_percpu");
 }
