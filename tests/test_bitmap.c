@@ -172,6 +172,11 @@ static void test_zero_area(void)
 		CHECK_EQ(bitmap_find_next_zero_area(m, 64, 0, 65, 0), UINT64_MAX);
 		CHECK_EQ(bitmap_find_next_zero_area(m, 64, 60, 5, 0), UINT64_MAX);
 		CHECK_EQ(bitmap_find_next_zero_area(m, 64, 0, 4, UINT64_MAX >> 1), 0x0ull - 1);
+		/* An alignment of 2^64: only bit 0 is aligned, and rounding any
+		 * other bit up would wrap: none, not a wrapped 0. */
+		CHECK_EQ(bitmap_find_next_zero_area(m, 64, 0, 4, UINT64_MAX), UINT64_MAX);
+		m[0] = 0xfe;
+		CHECK_EQ(bitmap_find_next_zero_area(m, 64, 0, 1, UINT64_MAX), 0);
 	}
 }
 

@@ -57,6 +57,7 @@ int main(void)
 		struct memblock_region *keep = m->regions;
 
 		BREAKS("region array missing", m->regions = NULL, m->regions = keep);
+		BREAKS("region array missing", r->max = 0, r->max = 128);
 	}
 	memblock_destroy(mb);
 	return check_summary("test_check_memblock");

@@ -18,6 +18,9 @@ static void test_create(void)
 	struct memblock_config cfg = { 2, 2, &m };
 
 	CHECK_EQ(memblock_create(&mb, &bad), -MM_EINVAL);
+	bad.memory_cap = 4;
+	bad.reserved_cap = 0;
+	CHECK_EQ(memblock_create(&mb, &bad), -MM_EINVAL);
 	CHECK_EQ(memblock_create(NULL, NULL), -MM_EINVAL);
 	CHECK_EQ(memblock_create(&mb, NULL), 0);
 	CHECK(memblock_check(mb) == NULL);
@@ -117,6 +120,25 @@ static void test_free_range_iterator(void)
 	CHECK(memblock_next_free_range(mb, 1, &it, &s, &e, &nid));
 	CHECK(s == 0x18000 && e == 0x20000 && nid == 1);
 	memblock_destroy(mb);
+
+	/* An iterator kept across a free that empties the reserved list
+	 * points past its end: the walk reads nothing out of bounds and
+	 * goes on with the region it stood in, now wholly free. */
+	CHECK_EQ(memblock_create(&mb, NULL), 0);
+	CHECK_EQ(memblock_add(mb, 0x0, 0x10000), 0);
+	for (uint64_t b = 0x2000; b < 0x10000; b += 0x3000)
+		CHECK_EQ(memblock_reserve(mb, b, 0x1000), 0);
+	it = 0;
+	for (int i = 0; i < 3; i++)
+		CHECK(memblock_next_free_range(mb, NUMA_NO_NODE, &it, &s, &e, &nid));
+	CHECK(s == 0x6000 && e == 0x8000);
+	CHECK_EQ(it & 0xffffffffu, 3);
+	CHECK_EQ(memblock_phys_free(mb, 0x0, 0x10000), 0);
+	CHECK_EQ(memblock_region_count(mb, MEMBLOCK_RESERVED), 0);
+	CHECK(memblock_next_free_range(mb, NUMA_NO_NODE, &it, &s, &e, &nid));
+	CHECK(s == 0x0 && e == 0x10000 && nid == NUMA_NO_NODE);
+	CHECK(!memblock_next_free_range(mb, NUMA_NO_NODE, &it, &s, &e, &nid));
+	memblock_destroy(mb);
 }
 
 static void test_null_out_param(void)
@@ -144,6 +166,20 @@ static void test_ensure_room(void)
 	CHECK_EQ(memblock_create(&mb, &cfg), 0);
 	CHECK_EQ(memblock_ensure_room(mb, (enum memblock_type_id)2, 1), -MM_EINVAL);
 	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, SIZE_MAX), -MM_ENOMEM);
+	/* With a region in: the count itself would overflow. */
+	CHECK_EQ(memblock_add(mb, 0x100000, 0x1000), 0);
+	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_MEMORY, SIZE_MAX), -MM_ENOMEM);
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_MEMORY), 0);
+	/* Memory gets room ahead the same way: 1 + 5 regions, one growth. */
+	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_MEMORY, 5), 0);
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_MEMORY), 1);
+	mm_meta_fail_at(&m, 1, true);
+	for (uint64_t i = 0; i < 5; i++)
+		CHECK_EQ(memblock_add(mb, 0x200000 + i * 0x2000, 0x1000), 0);
+	mm_meta_fail_at(&m, 0, false);
+	CHECK_EQ(memblock_region_count(mb, MEMBLOCK_MEMORY), 6);
+	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_MEMORY), 1);
+	CHECK(memblock_check(mb) == NULL);
 	CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, 2), 0); /* fits already */
 	CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_RESERVED), 0);
 	mm_meta_fail_at(&m, 1, false);
