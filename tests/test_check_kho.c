@@ -61,6 +61,12 @@ int main(void)
 	BREAKS("table slot past the span", node2[20] = &spare, node2[20] = NULL);
 	BREAKS("empty leaf in a table", clear_bit(200, l0->w), set_bit(200, l0->w));
 	BREAKS("folio outside the span", set_bit(50, l0->w), clear_bit(50, l0->w));
+	{ /* past the end: key 70120 in the leaf of 70000 (keys 69632..70143) */
+		struct kho_leaf *last = leaf_at(0, 70000);
+
+		BREAKS("folio outside the span", set_bit(70120 - 69632, last->w),
+		       clear_bit(70120 - 69632, last->w));
+	}
 	BREAKS("empty node in a table", (saved = node2[8], node2[8] = NULL), node2[8] = saved);
 	BREAKS("folio count differs from the table", s->t[0].nr++, s->t[0].nr--);
 	BREAKS("page count differs from the tables", s->pages++, s->pages--);
@@ -71,6 +77,29 @@ int main(void)
 	       (clear_bit(50, l2->w), s->t[2].nr--, s->pages -= 4));
 	BREAKS("incoming folios without a restore", k->reserves = 3, k->reserves = 0);
 	BREAKS("bad span or max_order", k->start = k->end, k->start = 100);
+	BREAKS("bad span or max_order", k->max_order = KHO_MAX_ORDER_LIMIT + 1, k->max_order = 4);
+
+	/* Incoming folios are only ever there after a restore. */
+	{
+		struct kho *healthy = k, *next;
+		struct memblock *mb;
+		uint8_t buf[256];
+		size_t len;
+
+		CHECK_EQ(kho_serialize(k, buf, sizeof(buf), &len), 0);
+		CHECK_EQ(memblock_create(&mb, NULL), 0);
+		CHECK_EQ(memblock_add(mb, 0, 70100ull * 4096), 0);
+		CHECK_EQ(kho_create(&next, &c), 0);
+		CHECK_EQ(kho_restore(next, buf, len, mb), 0);
+		k = next;
+		CHECK(kho_check(k) == NULL);
+		CHECK_EQ(k->reserves, 4); /* 128/4, 200, 300/2, 70000 */
+		BREAKS("incoming folios without a restore", (k->restored = false, k->reserves = 0),
+		       (k->restored = true, k->reserves = 4));
+		k = healthy;
+		kho_destroy(next);
+		memblock_destroy(mb);
+	}
 
 	/* An order that fits nowhere in an 8-page span has no table. */
 	kho_default_config(&c, 0, 8);

@@ -32,6 +32,17 @@ static void test_create(void)
 	CHECK_EQ(kho_create(&k, &c), -MM_EINVAL);
 	CHECK_EQ(kho_create(NULL, &c), -MM_EINVAL);
 	CHECK_EQ(kho_create(&k, NULL), -MM_EINVAL);
+	kho_default_config(&c, 0, 64);
+	c.page_size = 0; /* 4096 */
+	CHECK_EQ(kho_create(&k, &c), 0);
+	{
+		uint8_t buf[64];
+		size_t len;
+
+		CHECK_EQ(kho_serialize(k, buf, sizeof(buf), &len), 0);
+		CHECK_EQ(buf[12], 12); /* page_shift */
+	}
+	kho_destroy(k);
 	kho_default_config(&c, 0, MM_ADDR_MAX >> 12); /* the last addressable page */
 	CHECK_EQ(kho_create(&k, &c), 0);
 	CHECK_EQ(kho_max_order(k), BUDDY_DEFAULT_MAX_ORDER);
@@ -228,8 +239,9 @@ static void put_le64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* A blob with one order-0 run of count folios from key 0, checksum right. */
-static void one_run_blob(uint8_t b[80], uint64_t count)
+/* A blob with one order-0 record, checksum right: a run of count folios
+ * from key, or (word) a word of bits at key. */
+static void one_record_blob(uint8_t b[80], bool word, uint64_t key, uint64_t count)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -240,7 +252,8 @@ static void one_run_blob(uint8_t b[80], uint64_t count)
 	b[16] = 1;        /* nr_sections */
 	put_le64(b + 24, 80);
 	memcpy(b + 32, "KHOS", 4);
-	b[40] = 1;        /* nr_runs */
+	b[word ? 48 : 40] = 1; /* nr_words or nr_runs */
+	put_le64(b + 56, key);
 	put_le64(b + 64, count);
 	for (size_t i = 0; i < 72; i += 8) {
 		uint64_t w = 0;
@@ -252,6 +265,11 @@ static void one_run_blob(uint8_t b[80], uint64_t count)
 		h ^= h >> 29;
 	}
 	put_le64(b + 72, h);
+}
+
+static void one_run_blob(uint8_t b[80], uint64_t count)
+{
+	one_record_blob(b, false, 0, count);
 }
 
 /* Sixteen bytes can name 2^40 folios: refused on the count, at once, not
@@ -425,6 +443,74 @@ static void test_kexec_fault_sweep(void)
 	CHECK_EQ(failures, calls); /* each allocation of the kexec, failed once */
 }
 
+/* Blobs that are well formed but name nothing or name pages memory does
+ * not have: -EINVAL, nothing reserved, nothing incoming. */
+static void test_restore_refuses_records(void)
+{
+	struct kho_config c;
+	struct kho *k;
+	struct kho_stats st;
+	struct memblock *mb = memory(0, 64 * 4096, NULL);
+	uint8_t b[80];
+
+	kho_default_config(&c, 0, 1024);
+	CHECK_EQ(kho_create(&k, &c), 0);
+	one_run_blob(b, 0); /* a run of no folios */
+	CHECK_EQ(kho_restore(k, b, sizeof(b), mb), -MM_EINVAL);
+	one_record_blob(b, true, 0, 0); /* a word with no bit set */
+	CHECK_EQ(kho_restore(k, b, sizeof(b), mb), -MM_EINVAL);
+	one_record_blob(b, false, 128, 64); /* pages 128-191: past all memory */
+	CHECK_EQ(kho_restore(k, b, sizeof(b), mb), -MM_EINVAL);
+	one_record_blob(b, false, 0, 128); /* pages 0-127: memory ends at 64 */
+	CHECK_EQ(kho_restore(k, b, sizeof(b), mb), -MM_EINVAL);
+	one_record_blob(b, true, 64, 0x5); /* pages 64 and 66, past memory too */
+	CHECK_EQ(kho_restore(k, b, sizeof(b), mb), -MM_EINVAL);
+	CHECK_EQ(memblock_region_count(mb, MEMBLOCK_RESERVED), 0);
+	kho_stats(k, &st);
+	CHECK(!st.restored && st.folios[KHO_INCOMING] == 0);
+	/* The same instance still takes a good one. */
+	one_record_blob(b, true, 0, 0x5);
+	CHECK_EQ(kho_restore(k, b, sizeof(b), mb), 0);
+	CHECK_EQ(memblock_region_count(mb, MEMBLOCK_RESERVED), 2);
+	kho_stats(k, &st);
+	CHECK(st.restored && st.folios[KHO_INCOMING] == 2);
+	CHECK(kho_check(k) == NULL);
+	kho_destroy(k);
+	memblock_destroy(mb);
+}
+
+/* A high-order folio meets lower-order folios across many leaves of their
+ * table (a search that skips absent subtrees) and across two (leaf by
+ * leaf); either way only a folio inside the range refuses it. */
+static void test_overlap_across_leaves(void)
+{
+	struct kho_config c;
+	struct kho *k;
+	struct kho_stats st;
+
+	kho_default_config(&c, 0, 1 << 16);
+	c.max_order = 12;
+	CHECK_EQ(kho_create(&k, &c), 0);
+	CHECK_EQ(kho_preserve_folio(k, 5000, 0), 0);
+	CHECK_EQ(kho_preserve_folio(k, 20000, 0), 0);
+	/* Order 12: 4096 order-0 keys, eight leaves. */
+	CHECK_EQ(kho_preserve_folio(k, 4096, 12), -MM_EEXIST);   /* holds 5000 */
+	CHECK_EQ(kho_preserve_folio(k, 0, 12), 0);              /* 5000 is past it */
+	CHECK_EQ(kho_preserve_folio(k, 8192, 12), 0);           /* 20000 is past it */
+	CHECK_EQ(kho_preserve_folio(k, 61440, 12), 0);          /* nothing after it */
+	CHECK_EQ(kho_preserve_pages(k, 16384, 8192), -MM_EEXIST); /* holds 20000 */
+	/* Order 10: 1024 order-0 keys, two leaves. */
+	CHECK_EQ(kho_preserve_folio(k, 4096, 10), -MM_EEXIST);
+	CHECK_EQ(kho_preserve_folio(k, 5120, 10), 0);
+	CHECK_EQ(kho_preserve_folio(k, 19456, 10), -MM_EEXIST); /* 19456-20479 */
+	CHECK_EQ(kho_preserve_folio(k, 18432, 10), 0);
+	kho_stats(k, &st);
+	CHECK_EQ(st.folios[KHO_PRESERVED], 7);
+	CHECK_EQ(st.pages[KHO_PRESERVED], 2 + 3 * 4096 + 2 * 1024);
+	CHECK(kho_check(k) == NULL);
+	kho_destroy(k);
+}
+
 int main(void)
 {
 	test_create();
@@ -432,6 +518,8 @@ int main(void)
 	test_restore_preconditions();
 	test_deep_tables();
 	test_huge_run();
+	test_restore_refuses_records();
+	test_overlap_across_leaves();
 	test_restore_folio_claim_fails();
 	test_kexec_refusals();
 	test_kexec_fault_sweep();
