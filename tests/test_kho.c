@@ -481,7 +481,8 @@ static void test_restore_refuses_records(void)
 
 /* A high-order folio meets lower-order folios across many leaves of their
  * table (a search that skips absent subtrees) and across two (leaf by
- * leaf); either way only a folio inside the range refuses it. */
+ * leaf); either way only a folio inside the range refuses it. Unpreserving
+ * a run of pages looks at every leaf it spans. */
 static void test_overlap_across_leaves(void)
 {
 	struct kho_config c;
@@ -507,6 +508,21 @@ static void test_overlap_across_leaves(void)
 	kho_stats(k, &st);
 	CHECK_EQ(st.folios[KHO_PRESERVED], 7);
 	CHECK_EQ(st.pages[KHO_PRESERVED], 2 + 3 * 4096 + 2 * 1024);
+	CHECK(kho_check(k) == NULL);
+	kho_destroy(k);
+
+	/* max_order 0: a run of pages is one segment of order-0 folios, and
+	 * unpreserving it looks at every leaf it spans: one gap refuses it. */
+	kho_default_config(&c, 0, 4096);
+	c.max_order = 0;
+	CHECK_EQ(kho_create(&k, &c), 0);
+	CHECK_EQ(kho_preserve_pages(k, 100, 1000), 0);   /* leaves 0-2 */
+	CHECK_EQ(kho_unpreserve_folio(k, 1000, 0), 0);    /* a gap in leaf 1 */
+	CHECK_EQ(kho_unpreserve_pages(k, 100, 1000), -MM_ENOENT);
+	CHECK_EQ(kho_unpreserve_pages(k, 1001, 99), 0);   /* leaves 1-2 */
+	CHECK_EQ(kho_unpreserve_pages(k, 100, 900), 0);   /* leaves 0-1 */
+	kho_stats(k, &st);
+	CHECK_EQ(st.folios[KHO_PRESERVED], 0);
 	CHECK(kho_check(k) == NULL);
 	kho_destroy(k);
 }
