@@ -35,6 +35,7 @@
 
 #include "fz.h"
 #include "machine.h"
+#include "compare.h"
 #include "model.h"
 
 #define PAGE_SHIFT 6
@@ -991,34 +992,6 @@ static void walk_fn(void *ctx, uint64_t pfn, unsigned order)
 	wk->n++;
 }
 
-/* The implementation's set against the model's (restored folios left out). */
-static const char *compare_set(struct world *w, enum kho_set_id id, const struct km_set *m,
-			       char *buf, size_t len)
-{
-	static struct walk wk;
-	size_t j = 0;
-
-	wk.n = 0;
-	kho_walk(kho_of(w), id, walk_fn, &wk);
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->f[i].restored)
-			continue;
-		if (j >= wk.n || wk.f[j].pfn != m->f[i].pfn || wk.f[j].order != m->f[i].order) {
-			snprintf(buf, len, "%s set: model has 0x%" PRIx64 "/%u, implementation %s",
-				 id == KHO_PRESERVED ? "preserved" : "incoming", m->f[i].pfn,
-				 m->f[i].order, j < wk.n ? "another folio there" : "none");
-			return buf;
-		}
-		j++;
-	}
-	if (j != wk.n) {
-		snprintf(buf, len, "%s set: the implementation has %zu folios, the model %zu",
-			 id == KHO_PRESERVED ? "preserved" : "incoming", wk.n, j);
-		return buf;
-	}
-	return NULL;
-}
-
 static const char *page_class(enum buddy_page_state s)
 {
 	switch (s) {
@@ -1047,8 +1020,8 @@ static const char *compare(void *w, char *buf, size_t len)
 		snprintf(buf, len, "%s", W->why);
 		return buf;
 	}
-	if ((e = compare_set(W, KHO_PRESERVED, &W->out, buf, len)) ||
-	    (e = compare_set(W, KHO_INCOMING, &W->in, buf, len)))
+	if ((e = km_compare_set(kho_of(W), KHO_PRESERVED, &W->out, buf, len)) ||
+	    (e = km_compare_set(kho_of(W), KHO_INCOMING, &W->in, buf, len)))
 		return e;
 	for (size_t i = 0; i < W->in.n; i++)
 		if (!W->in.f[i].restored) {

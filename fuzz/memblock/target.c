@@ -12,9 +12,10 @@
 
 #include "fz.h"
 #include "memblock.h"
+#include "compare.h"
 #include "model.h"
 
-#define NODES 4 /* nids the fuzzer uses: -1 .. NODES-1 (others are bad input) */
+#define NODES MBM_CMP_NODES /* nids the fuzzer uses: -1 .. NODES-1 (others are bad input) */
 
 struct world {
 	struct memblock *mb;
@@ -324,93 +325,14 @@ static const char *check(void *w)
 	return memblock_check(W->mb);
 }
 
-#define MAX_CMP 4096
-
-static bool same_region(const struct memblock_region *a, const struct memblock_region *b)
-{
-	return a->base == b->base && a->size == b->size && a->nid == b->nid &&
-	       a->flags == b->flags;
-}
-
 static const char *compare(void *w, char *buf, size_t len)
 {
-	static struct memblock_region mr[MAX_CMP];
-	static uint64_t ms[MAX_CMP], me[MAX_CMP];
-	static int mn[MAX_CMP];
-
-	for (int type = 0; type < 2; type++) {
-		size_t n = mbm_regions(W->m, type, mr, MAX_CMP);
-		size_t ni = memblock_region_count(W->mb, (enum memblock_type_id)type);
-
-		if (n != ni) {
-			snprintf(buf, len, "%s: %zu regions, model has %zu", type_names[type], ni, n);
-			return buf;
-		}
-		for (size_t i = 0; i < n && i < MAX_CMP; i++) {
-			const struct memblock_region *r =
-				memblock_region(W->mb, (enum memblock_type_id)type, i);
-
-			if (!same_region(r, &mr[i])) {
-				snprintf(buf, len,
-					 "%s[%zu]: 0x%" PRIx64 "+0x%" PRIx64 " nid=%d flags=0x%x, model "
-					 "0x%" PRIx64 "+0x%" PRIx64 " nid=%d flags=0x%x",
-					 type_names[type], i, r->base, r->size, r->nid, r->flags,
-					 mr[i].base, mr[i].size, mr[i].nid, mr[i].flags);
-				return buf;
-			}
-		}
-	}
-	for (int nid = NUMA_NO_NODE; nid < NODES; nid++) {
-		size_t n = mbm_free_ranges(W->m, nid, ms, me, mn, MAX_CMP), k = 0;
-		uint64_t it = 0, s, e;
-		int rn;
-
-		while (memblock_next_free_range(W->mb, nid, &it, &s, &e, &rn)) {
-			if (k >= n || k >= MAX_CMP || s != ms[k] || e != me[k] || rn != mn[k]) {
-				snprintf(buf, len,
-					 "free range %zu for nid %d: [0x%" PRIx64 ", 0x%" PRIx64
-					 ") nid=%d, model %s",
-					 k, nid, s, e, rn, k < n ? "differs" : "has fewer");
-				return buf;
-			}
-			k++;
-		}
-		if (k != n) {
-			snprintf(buf, len, "nid %d: %zu free ranges, model has %zu", nid, k, n);
-			return buf;
-		}
-	}
-	if (memblock_get_current_limit(W->mb) != mbm_get_current_limit(W->m) ||
-	    memblock_bottom_up(W->mb) != mbm_bottom_up(W->m)) {
-		snprintf(buf, len, "allocation policy differs");
-		return buf;
-	}
-	return NULL;
-}
-
-static void dump_regions(FILE *f, const char *who, int type, const struct memblock_region *r,
-			 size_t n)
-{
-	fprintf(f, "  %s %s (%zu):", who, type_names[type], n);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, " [0x%" PRIx64 "-0x%" PRIx64 " nid=%d flags=0x%x]", r[i].base,
-			r[i].base + r[i].size, r[i].nid, r[i].flags);
-	fprintf(f, "\n");
+	return mbm_compare(W->m, W->mb, buf, len);
 }
 
 static void dump(void *w, FILE *f)
 {
-	static struct memblock_region a[MAX_CMP], b[MAX_CMP];
-
-	for (int type = 0; type < 2; type++) {
-		size_t ni = memblock_region_count(W->mb, (enum memblock_type_id)type);
-		size_t nm = mbm_regions(W->m, type, b, MAX_CMP);
-
-		for (size_t i = 0; i < ni && i < MAX_CMP; i++)
-			a[i] = *memblock_region(W->mb, (enum memblock_type_id)type, i);
-		dump_regions(f, "implementation", type, a, ni < MAX_CMP ? ni : MAX_CMP);
-		dump_regions(f, "model         ", type, b, nm < MAX_CMP ? nm : MAX_CMP);
-	}
+	mbm_dump(W->m, W->mb, f);
 }
 
 /*

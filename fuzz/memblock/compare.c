@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* compare.c - a memblock instance against the model (see compare.h). */
+#include <inttypes.h>
+
+#include "compare.h"
+
+static const char *const type_names[] = { "memory", "reserved" };
+
+#define MAX_CMP 4096
+
+static bool same_region(const struct memblock_region *a, const struct memblock_region *b)
+{
+	return a->base == b->base && a->size == b->size && a->nid == b->nid &&
+	       a->flags == b->flags;
+}
+
+const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *buf, size_t len)
+{
+	static struct memblock_region mr[MAX_CMP];
+	static uint64_t ms[MAX_CMP], me[MAX_CMP];
+	static int mn[MAX_CMP];
+
+	for (int type = 0; type < 2; type++) {
+		size_t n = mbm_regions(m, type, mr, MAX_CMP);
+		size_t ni = memblock_region_count(mb, (enum memblock_type_id)type);
+
+		if (n != ni) {
+			snprintf(buf, len, "%s: %zu regions, model has %zu", type_names[type], ni, n);
+			return buf;
+		}
+		for (size_t i = 0; i < n && i < MAX_CMP; i++) {
+			const struct memblock_region *r =
+				memblock_region(mb, (enum memblock_type_id)type, i);
+
+			if (!same_region(r, &mr[i])) {
+				snprintf(buf, len,
+					 "%s[%zu]: 0x%" PRIx64 "+0x%" PRIx64 " nid=%d flags=0x%x, model "
+					 "0x%" PRIx64 "+0x%" PRIx64 " nid=%d flags=0x%x",
+					 type_names[type], i, r->base, r->size, r->nid, r->flags,
+					 mr[i].base, mr[i].size, mr[i].nid, mr[i].flags);
+				return buf;
+			}
+		}
+	}
+	for (int nid = NUMA_NO_NODE; nid < MBM_CMP_NODES; nid++) {
+		size_t n = mbm_free_ranges(m, nid, ms, me, mn, MAX_CMP), k = 0;
+		uint64_t it = 0, s, e;
+		int rn;
+
+		while (memblock_next_free_range(mb, nid, &it, &s, &e, &rn)) {
+			if (k >= n || k >= MAX_CMP || s != ms[k] || e != me[k] || rn != mn[k]) {
+				snprintf(buf, len,
+					 "free range %zu for nid %d: [0x%" PRIx64 ", 0x%" PRIx64
+					 ") nid=%d, model %s",
+					 k, nid, s, e, rn, k < n ? "differs" : "has fewer");
+				return buf;
+			}
+			k++;
+		}
+		if (k != n) {
+			snprintf(buf, len, "nid %d: %zu free ranges, model has %zu", nid, k, n);
+			return buf;
+		}
+	}
+	if (memblock_get_current_limit(mb) != mbm_get_current_limit(m) ||
+	    memblock_bottom_up(mb) != mbm_bottom_up(m)) {
+		snprintf(buf, len, "allocation policy differs");
+		return buf;
+	}
+	return NULL;
+}
+
+static void dump_regions(FILE *f, const char *who, int type, const struct memblock_region *r,
+			 size_t n)
+{
+	fprintf(f, "  %s %s (%zu):", who, type_names[type], n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " [0x%" PRIx64 "-0x%" PRIx64 " nid=%d flags=0x%x]", r[i].base,
+			r[i].base + r[i].size, r[i].nid, r[i].flags);
+	fprintf(f, "\n");
+}
+
+void mbm_dump(const struct mbm *m, const struct memblock *mb, FILE *f)
+{
+	static struct memblock_region a[MAX_CMP], b[MAX_CMP];
+
+	for (int type = 0; type < 2; type++) {
+		size_t ni = memblock_region_count(mb, (enum memblock_type_id)type);
+		size_t nm = mbm_regions(m, type, b, MAX_CMP);
+
+		for (size_t i = 0; i < ni && i < MAX_CMP; i++)
+			a[i] = *memblock_region(mb, (enum memblock_type_id)type, i);
+		dump_regions(f, "implementation", type, a, ni < MAX_CMP ? ni : MAX_CMP);
+		dump_regions(f, "model         ", type, b, nm < MAX_CMP ? nm : MAX_CMP);
+	}
+}
+
