@@ -40,7 +40,8 @@ static bool whole_pages(uint64_t base, uint64_t end, uint64_t page, uint64_t *fi
 	return *first < *last;
 }
 
-static int boot_memblock(struct mm_machine *m, const struct mm_machine_config *cfg)
+static int boot_memblock(struct mm_machine *m, const struct mm_machine_config *cfg,
+			 const struct memblock *like)
 {
 	struct memblock_config mc = { 128, 128, cfg->meta };
 	int err = memblock_create(&m->mb, &mc);
@@ -51,6 +52,13 @@ static int boot_memblock(struct mm_machine *m, const struct mm_machine_config *c
 		if (r->nid < 0 || r->nid >= BUDDY_MAX_NODES)
 			return -MM_EINVAL;
 		err = memblock_add_node(m->mb, r->base, r->size, r->nid, MEMBLOCK_NONE);
+	}
+	/* No ranges given: like's memory, region by region. */
+	for (size_t i = 0; !err && like && !cfg->nr_memory &&
+			   i < memblock_region_count(like, MEMBLOCK_MEMORY); i++) {
+		const struct memblock_region *r = memblock_region(like, MEMBLOCK_MEMORY, i);
+
+		err = memblock_add_node(m->mb, r->base, r->size, r->nid, r->flags);
 	}
 	for (size_t i = 0; !err && i < cfg->nr_reserved; i++)
 		err = memblock_reserve(m->mb, cfg->reserved[i].base, cfg->reserved[i].size);
@@ -158,28 +166,73 @@ static int boot_kho(struct mm_machine *m, const struct mm_machine_config *cfg)
 	return kho_create(&m->kho, &kc);
 }
 
-int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
+/* The layers above memblock, in boot order. */
+static int boot_layers(struct mm_machine *m, const struct mm_machine_config *cfg)
 {
-	struct mm_machine *m;
-	int err;
+	int err = boot_kho(m, cfg);
 
-	if (!out || !cfg || (cfg->page_size && !mm_is_pow2(cfg->page_size)))
-		return -MM_EINVAL;
-	m = mm_meta_alloc(cfg->meta, sizeof(*m));
-	if (!m)
-		return -MM_ENOMEM;
-	m->meta = cfg->meta;
-	m->page_size = cfg->page_size ? cfg->page_size : 4096;
-	err = boot_memblock(m, cfg);
-	if (!err)
-		err = boot_kho(m, cfg);
 	if (!err)
 		err = boot_buddy(m, cfg);
 	if (!err)
 		err = boot_vmalloc(m, cfg);
 	if (!err)
 		err = boot_percpu(m, cfg);
+	return err;
+}
+
+static struct mm_machine *machine_new(const struct mm_machine_config *cfg, uint64_t page)
+{
+	struct mm_machine *m = mm_meta_alloc(cfg->meta, sizeof(*m));
+
+	if (m) {
+		*m = (struct mm_machine){ 0 };
+		m->meta = cfg->meta;
+		m->page_size = page;
+	}
+	return m;
+}
+
+static bool cfg_ok(const struct mm_machine_config *cfg)
+{
+	return cfg && (!cfg->page_size || mm_is_pow2(cfg->page_size));
+}
+
+int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
+{
+	struct mm_machine *m;
+	int err;
+
+	if (!out || !cfg_ok(cfg))
+		return -MM_EINVAL;
+	m = machine_new(cfg, cfg->page_size ? cfg->page_size : 4096);
+	if (!m)
+		return -MM_ENOMEM;
+	err = boot_memblock(m, cfg, NULL);
+	if (!err)
+		err = boot_layers(m, cfg);
 	if (err) {
+		mm_machine_destroy(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+int mm_machine_boot_memblock(struct mm_machine **out, const struct mm_machine_config *cfg,
+			     struct memblock *mb)
+{
+	struct mm_machine *m;
+	int err;
+
+	if (!out || !cfg_ok(cfg) || !mb)
+		return -MM_EINVAL;
+	m = machine_new(cfg, cfg->page_size ? cfg->page_size : 4096);
+	if (!m)
+		return -MM_ENOMEM;
+	m->mb = mb; /* the layers only read it */
+	err = boot_layers(m, cfg);
+	if (err) {
+		m->mb = NULL; /* still the caller's */
 		mm_machine_destroy(m);
 		return err;
 	}
@@ -280,17 +333,15 @@ int mm_machine_kexec(struct mm_machine **out, const struct mm_machine_config *cf
 	void *mem;
 	int err, rc = 0;
 
-	if (!out || !cfg || !old || !kho_rc || (cfg->page_size && !mm_is_pow2(cfg->page_size)))
+	if (!out || !cfg_ok(cfg) || !old || !kho_rc)
 		return -MM_EINVAL;
 	if ((cfg->page_size ? cfg->page_size : 4096) != old->page_size ||
 	    cfg->backing != (buddy_page_ptr(old->buddy, buddy_start_pfn(old->buddy)) != NULL))
 		return -MM_EINVAL;
-	m = mm_meta_alloc(cfg->meta, sizeof(*m));
+	m = machine_new(cfg, old->page_size);
 	if (!m)
 		return -MM_ENOMEM;
-	m->meta = cfg->meta;
-	m->page_size = old->page_size;
-	err = boot_memblock(m, cfg);
+	err = boot_memblock(m, cfg, old->mb);
 	if (!err && !same_memory(m->mb, old->mb))
 		err = -MM_EINVAL;
 	if (!err)

@@ -64,6 +64,13 @@ void mm_machine_default_config(struct mm_machine_config *cfg);
 /* 0, -MM_EINVAL for a map memblock or buddy refuses (no memory, a nid out
  * of range, a span too large), -MM_ENOMEM; nothing is left behind on error. */
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg);
+/* Boot over a memblock the caller has filled (the firmware's map, then the
+ * early reservations and allocations), the way the kernel hands memblock
+ * to its page allocator: cfg's memory and reserved lists are not read. On
+ * success the machine owns mb (mm_machine_destroy frees it); on error mb
+ * is the caller's still, as it was. Errors as mm_machine_boot's. */
+int mm_machine_boot_memblock(struct mm_machine **out, const struct mm_machine_config *cfg,
+			     struct memblock *mb);
 void mm_machine_destroy(struct mm_machine *m);
 
 struct memblock *mm_machine_memblock(const struct mm_machine *m);
@@ -77,9 +84,10 @@ uint64_t mm_machine_page_size(const struct mm_machine *m);
 /*
  * kexec from old into a new machine booted from cfg, handing over blob
  * (NULL: no handover). cfg must describe the same physical memory: the same
- * memory ranges and nodes, page size and backing (else -MM_EINVAL); its
- * reserved ranges are the new machine's firmware map, the rest of cfg may
- * differ (a new kernel). On success old is gone (destroyed, its backing
+ * memory ranges and nodes, page size and backing (else -MM_EINVAL); with no
+ * memory ranges (nr_memory 0) the new machine's memory is old's memblock
+ * memory as it stands, nodes and flags included. cfg's reserved ranges are
+ * the new machine's firmware map, the rest of cfg may differ (a new kernel). On success old is gone (destroyed, its backing
  * memory now the new machine's), *out is the new machine, and *kho_rc says
  * what kho_restore made of the blob: 0, or -MM_EINVAL when it was refused
  * and the new machine booted without it (nothing preserved reserved).

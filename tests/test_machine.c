@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of mm_machine: boot from a memory map into memblock and buddy,
- * and an out-of-memory sweep over the whole boot. */
+ * boot over a memblock the caller filled, kexec's arguments, and
+ * out-of-memory sweeps over the whole boot. */
 #include "check.h"
 #include "machine.h"
 
@@ -94,6 +95,134 @@ static void test_bad_maps(void)
 	CHECK_EQ(mm_machine_boot(NULL, &c), -MM_EINVAL);
 }
 
+/* memblock as firmware and early code leave it: the map above, pfn 0x30
+ * NOMAP. */
+static struct memblock *filled_memblock(struct mm_meta *meta)
+{
+	struct memblock_config mc = { 2, 2, meta };
+	struct memblock *mb = NULL;
+
+	CHECK_EQ(memblock_create(&mb, &mc), 0);
+	CHECK_EQ(memblock_add_node(mb, 0x0, 0x10000, 0, MEMBLOCK_NONE), 0);
+	CHECK_EQ(memblock_add_node(mb, 0x21000, 0x1f800, 1, MEMBLOCK_NONE), 0);
+	CHECK_EQ(memblock_reserve(mb, 0x3000, 0x2000), 0);
+	CHECK_EQ(memblock_mark_nomap(mb, 0x30000, 0x1000), 0);
+	return mb;
+}
+
+static void test_boot_memblock(void)
+{
+	struct mm_machine_config c;
+	struct mm_machine *m = NULL;
+	struct memblock *mb = filled_memblock(NULL), *empty = NULL;
+	struct memblock_config mc = { 2, 2, NULL };
+	struct buddy *b;
+
+	config(&c, NULL);
+	c.memory = NULL; /* not read */
+	c.nr_memory = 0;
+	CHECK_EQ(mm_machine_boot_memblock(NULL, &c, mb), -MM_EINVAL);
+	CHECK_EQ(mm_machine_boot_memblock(&m, NULL, mb), -MM_EINVAL);
+	CHECK_EQ(mm_machine_boot_memblock(&m, &c, NULL), -MM_EINVAL);
+	c.page_size = 3000;
+	CHECK_EQ(mm_machine_boot_memblock(&m, &c, mb), -MM_EINVAL);
+	c.page_size = 4096;
+	/* No memory: refused, and the memblock is still the caller's. */
+	CHECK_EQ(memblock_create(&empty, &mc), 0);
+	CHECK_EQ(memblock_reserve(empty, 0x1000, 0x1000), 0);
+	CHECK_EQ(mm_machine_boot_memblock(&m, &c, empty), -MM_EINVAL);
+	CHECK_EQ(memblock_region_count(empty, MEMBLOCK_RESERVED), 1);
+	CHECK(memblock_check(empty) == NULL);
+	memblock_destroy(empty);
+
+	CHECK_EQ(mm_machine_boot_memblock(&m, &c, mb), 0);
+	CHECK(mm_machine_memblock(m) == mb);
+	CHECK(mm_machine_check(m) == NULL);
+	b = mm_machine_buddy(m);
+	CHECK_EQ(buddy_end_pfn(b), 0x41);
+	CHECK_EQ(state(b, 0x4), BUDDY_RESERVED);
+	CHECK_EQ(state(b, 0x30), BUDDY_RESERVED); /* NOMAP: a page, never free */
+	CHECK(is_free(b, 0x31));
+	CHECK_EQ(buddy_nr_free(b, 1), 0x40 - 0x21 - 1);
+	mm_machine_destroy(m); /* the memblock with it */
+}
+
+/* Each bookkeeping allocation of a boot over memblock, failed: -ENOMEM,
+ * the memblock as it was, nothing else left behind. */
+static void test_boot_memblock_oom_sweep(void)
+{
+	struct mm_machine_config c;
+	struct mm_machine *m;
+	struct mm_meta meta;
+	struct memblock *mb;
+	uint64_t k, calls, live;
+
+	mm_meta_init(&meta);
+	mb = filled_memblock(&meta);
+	live = meta.live;
+	config(&c, &meta);
+	c.nr_memory = 0;
+	c.backing = true;
+	calls = meta.calls;
+	CHECK_EQ(mm_machine_boot_memblock(&m, &c, mb), 0);
+	calls = meta.calls - calls;
+	mm_machine_destroy(m);
+	CHECK_EQ(meta.live, 0);
+	CHECK(calls >= 4);
+	mb = filled_memblock(&meta);
+	for (k = 1; k <= calls; k++) {
+		mm_meta_fail_at(&meta, k, false);
+		CHECK_EQ(mm_machine_boot_memblock(&m, &c, mb), -MM_ENOMEM);
+		CHECK_EQ(meta.live, live);
+		CHECK_EQ(memblock_region_count(mb, MEMBLOCK_MEMORY), 4);
+		CHECK_EQ(memblock_region_count(mb, MEMBLOCK_RESERVED), 1);
+		CHECK(memblock_check(mb) == NULL);
+	}
+	mm_meta_fail_at(&meta, 0, false);
+	CHECK_EQ(mm_machine_boot_memblock(&m, &c, mb), 0);
+	mm_machine_destroy(m);
+	CHECK_EQ(meta.live, 0);
+}
+
+/* kexec's arguments; with no memory ranges, the next machine takes the old
+ * one's memory as its memblock has it, NOMAP included. */
+static void test_kexec(void)
+{
+	struct mm_machine_config c, d;
+	struct mm_machine *old = NULL, *next = NULL;
+	struct mm_range other = { 0x0, 0x20000, 0 };
+	int kho_rc = 1;
+
+	config(&c, NULL);
+	c.nr_memory = 0;
+	CHECK_EQ(mm_machine_boot_memblock(&old, &c, filled_memblock(NULL)), 0);
+	CHECK_EQ(mm_machine_kexec(NULL, &c, old, NULL, 0, &kho_rc), -MM_EINVAL);
+	CHECK_EQ(mm_machine_kexec(&next, NULL, old, NULL, 0, &kho_rc), -MM_EINVAL);
+	CHECK_EQ(mm_machine_kexec(&next, &c, NULL, NULL, 0, &kho_rc), -MM_EINVAL);
+	CHECK_EQ(mm_machine_kexec(&next, &c, old, NULL, 0, NULL), -MM_EINVAL);
+	d = c;
+	d.page_size = 3000;
+	CHECK_EQ(mm_machine_kexec(&next, &d, old, NULL, 0, &kho_rc), -MM_EINVAL);
+	d.page_size = 8192; /* not the old machine's */
+	CHECK_EQ(mm_machine_kexec(&next, &d, old, NULL, 0, &kho_rc), -MM_EINVAL);
+	d = c;
+	d.memory = &other; /* not the same memory */
+	d.nr_memory = 1;
+	CHECK_EQ(mm_machine_kexec(&next, &d, old, NULL, 0, &kho_rc), -MM_EINVAL);
+	CHECK(next == NULL);
+	CHECK(mm_machine_check(old) == NULL);
+
+	CHECK_EQ(mm_machine_kexec(&next, &c, old, NULL, 0, &kho_rc), 0);
+	CHECK_EQ(kho_rc, 0);
+	CHECK_EQ(memblock_region_count(mm_machine_memblock(next), MEMBLOCK_MEMORY), 4);
+	CHECK_EQ(memblock_region(mm_machine_memblock(next), MEMBLOCK_MEMORY, 2)->flags,
+		 MEMBLOCK_NOMAP);
+	CHECK_EQ(state(mm_machine_buddy(next), 0x30), BUDDY_RESERVED);
+	CHECK(is_free(mm_machine_buddy(next), 0x31));
+	CHECK(mm_machine_check(next) == NULL);
+	mm_machine_destroy(next);
+}
+
 /* Fail each bookkeeping allocation of the boot in turn. */
 static void test_boot_oom_sweep(void)
 {
@@ -125,5 +254,8 @@ int main(void)
 	test_boot();
 	test_bad_maps();
 	test_boot_oom_sweep();
+	test_boot_memblock();
+	test_boot_memblock_oom_sweep();
+	test_kexec();
 	return check_summary("test_machine");
 }
