@@ -80,6 +80,8 @@ struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page, bool 
 
 void pm_destroy(struct pm *m)
 {
+	if (!m)
+		return;
 	for (unsigned i = 0; i < m->nchunks; i++)
 		free(m->chunks[i].used);
 	free(m->chunks);

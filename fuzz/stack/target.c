@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_stack: the whole stack through mm_machine (memblock boot, buddy,
- * vmap/vmalloc, percpu), its layers' ops interleaved, against the layers'
- * own naive models composed:
+ * fuzz_stack: the whole stack through mm_machine, its layers' ops
+ * interleaved, against the layers' own naive models composed.
  *
+ * Before boot there is memblock alone, filled from the header (memory
+ * ranges and a reserved range) and then by memblock ops (add, reserve,
+ * remove, free, flags, allocations), each against memblock's model. The
+ * first op of a layer above it boots the machine over that memblock
+ * (`boot` does so by name): mm_machine_boot_memblock, whose bookkeeping
+ * the fault schedule can fail like any other op's. The models boot from
+ * memblock's model alone: a page exists, on its region's node, when one
+ * memory region holds all of it; it is free when that region is not NOMAP
+ * and no byte of it is reserved.
+ *
+ * After boot:
  *  - buddy's page model (fuzz/buddy/model.c) holds every page; the pages
  *    vmalloc and percpu take from buddy or give back inside their own calls
  *    are fed to it as they happen (what vmalloc's page tables and percpu's
@@ -11,16 +21,25 @@
  *  - vmap's interval model (fuzz/vmap/model.c) predicts the address of every
  *    vmap area: vmalloc'ed areas, vmap_pages aliases, and percpu's chunks;
  *  - percpu's model (fuzz/percpu/model.c) predicts every percpu placement,
- *    and when buddy's free pages fall short for one.
+ *    and when buddy's free pages fall short for one;
+ *  - kho's model (fuzz/kho/model.c) predicts every preserve, the exact blob
+ *    kho_serialize writes, whether the next machine accepts it, and what
+ *    it hands back. `kexec` boots the next machine over the same memory
+ *    (the firmware's reserved map is memblock's reserved list as the first
+ *    boot saw it) with or without the blob; every model starts again from
+ *    memblock's model of the new machine, where the preserved runs are
+ *    reserved. A preserved block comes back, by `restore`, with the bytes
+ *    its owner wrote before the kexec.
  *
- * After every op: every page's state, order, refcount and node against the
+ * After every op: memblock's regions and free ranges against its model;
+ * once booted, every page's state, order, refcount and node against the
  * page model (and, with no page cached per CPU, the free lists against the
  * greedy decomposition), every vmap area against the interval model,
- * percpu's chunks and slots against its model, the pages percpu maps, the
- * data written through each layer (a signature at both ends of every page
- * of every buddy block and vmalloc'ed area, of every CPU's copy of every
- * percpu object, read back through vmap_pages aliases too), and every
- * layer's check.
+ * percpu's chunks and slots against its model, the pages percpu maps, kho's
+ * preserved and incoming sets, the data written through each layer (a
+ * signature at both ends of every page of every buddy block and vmalloc'ed
+ * area, of every CPU's copy of every percpu object, read back through
+ * vmap_pages aliases too), and every layer's check.
  *
  * The header sets the machine: one or two memory ranges (a hole between
  * them, the second possibly on node 1), a reserved range in the first,
@@ -34,22 +53,31 @@
 
 #include "../buddy/compare.h"
 #include "../buddy/model.h"
+#include "../kho/compare.h"
+#include "../kho/model.h"
+#include "../memblock/compare.h"
+#include "../memblock/model.h"
 #include "../percpu/model.h"
 #include "../vmap/compare.h"
 #include "../vmap/model.h"
 #include "fz.h"
 #include "machine.h"
 
-#define PAGE 256u
+#define PAGE_SHIFT 8
+#define PAGE (1u << PAGE_SHIFT)
+#define QUANTUM 64u   /* memblock ops' unit: a quarter page */
+#define MAX_REGIONS 256
 #define VSTART 0x100000u
 #define VSIZE (16u << 20)
 #define MAX_OWNERS 1024
 #define MAX_MAPPED 4096
 
-enum kind { K_BLOCK, K_VMALLOC, K_ALIAS, K_PCPU };
+enum kind { K_BLOCK, K_VMALLOC, K_ALIAS, K_PCPU, K_INCOMING };
 
 /* Something an op made and a later op may free: a buddy block, a
- * vmalloc'ed area, a vmap_pages alias of a block, a percpu object. */
+ * vmalloc'ed area, a vmap_pages alias of a block, a percpu object; or a
+ * block preserved across a kexec, not restored yet (K_INCOMING: its bytes
+ * are checked when it comes back). */
 struct owner {
 	enum kind kind;
 	uint64_t val;      /* pfn, address or percpu pointer */
@@ -58,11 +86,25 @@ struct owner {
 	uint64_t tag;
 	uint64_t *pfns;    /* vmalloc: its page table as vmalloc reported it */
 	int alias_of;      /* K_ALIAS: the block's owner index */
+	bool preserved;    /* K_BLOCK: kho preserves it as (val, order) */
 	bool live;
 };
 
 struct world {
+	/* memblock: ours before boot, the machine's after */
+	struct memblock *mb;
+	struct mbm *mbm;
+	struct mm_machine_config mc;
+	/* The firmware's reserved map, memblock's reserved list at the first
+	 * boot: as the machine's memblock had it, and as its model did. */
+	struct mm_range fw[MAX_REGIONS];
+	size_t nfw;
+	struct km_range mfw[MAX_REGIONS];
+	size_t nmfw;
+	bool m_booted; /* the models booted (the machine: mach != NULL) */
+
 	struct mm_machine *mach;
+	struct kho *kho;
 	struct buddy *b;
 	struct vmalloc *v;
 	struct vmap *vm;
@@ -70,6 +112,11 @@ struct world {
 	struct bm *bm;
 	struct vm_model *vmm;
 	struct pm *pm;
+	struct km_set kout, kin;
+	struct km_range kmem[MAX_REGIONS];
+	struct km_layout lay;
+	uint8_t *blob; /* the last blob kho_serialize wrote */
+	size_t blob_len;
 	unsigned ncpus;
 	uint64_t unit_bytes, chunk_bytes;
 	struct owner own[MAX_OWNERS];
@@ -146,6 +193,7 @@ static void write_owner(struct world *w, const struct owner *o)
 		}
 		break;
 	case K_ALIAS:
+	case K_INCOMING:
 		break;
 	}
 }
@@ -199,6 +247,8 @@ static bool check_owner(struct world *w, const struct owner *o)
 				return false;
 			}
 		}
+		return true;
+	case K_INCOMING:
 		return true;
 	}
 	return true;
@@ -336,6 +386,243 @@ static void sync_percpu_pages(struct world *w)
 	}
 	memcpy(w->mapped, now, c.n * sizeof(now[0]));
 	w->nmapped = c.n;
+}
+
+/* ---- boot ---- */
+
+static void machine_refs(struct world *w)
+{
+	struct percpu_stats st;
+
+	w->mb = mm_machine_memblock(w->mach);
+	w->kho = mm_machine_kho(w->mach);
+	w->b = mm_machine_buddy(w->mach);
+	w->v = mm_machine_vmalloc(w->mach);
+	w->vm = mm_machine_vmap(w->mach);
+	w->pc = mm_machine_percpu(w->mach);
+	percpu_stats(w->pc, &st);
+	w->unit_bytes = st.unit_bytes;
+	w->chunk_bytes = st.unit_bytes * w->ncpus;
+}
+
+/* The machine boots over memblock, once: the first op above memblock. */
+static int boot_impl(struct world *w)
+{
+	int rc;
+
+	if (w->mach)
+		return 0;
+	rc = mm_machine_boot_memblock(&w->mach, &w->mc, w->mb);
+	if (rc)
+		return rc;
+	/* The first boot: the firmware's map for every kexec. */
+	w->nfw = memblock_region_count(w->mb, MEMBLOCK_RESERVED);
+	if (w->nfw > MAX_REGIONS)
+		abort(); /* more than an input's ops can make */
+	for (size_t i = 0; i < w->nfw; i++) {
+		const struct memblock_region *r = memblock_region(w->mb, MEMBLOCK_RESERVED, i);
+
+		w->fw[i] = (struct mm_range){ r->base, r->size, 0 };
+	}
+	machine_refs(w);
+	return 0;
+}
+
+/* What boot must do, from memblock's model alone: -MM_EINVAL without
+ * memory or without one whole page in its span; else 0 and the span. */
+static int boot_prediction(const struct world *w, uint64_t *first, uint64_t *last)
+{
+	uint64_t s = mbm_start_of_DRAM(w->mbm), e = mbm_end_of_DRAM(w->mbm);
+
+	if (!mbm_regions(w->mbm, MEMBLOCK_MEMORY, NULL, 0) || s / PAGE >= e / PAGE)
+		return -MM_EINVAL;
+	*first = s / PAGE;
+	*last = e / PAGE + (e % PAGE != 0);
+	return 0;
+}
+
+static bool overlaps(uint64_t a, uint64_t b, const struct memblock_region *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a < r[i].base + r[i].size && r[i].base < b)
+			return true;
+	return false;
+}
+
+/* Every model, booted from memblock's model (boot_prediction said 0). */
+static void model_boot(struct world *w, uint64_t first, uint64_t last)
+{
+	static struct memblock_region mem[MAX_REGIONS], res[MAX_REGIONS];
+	size_t nmem = mbm_regions(w->mbm, MEMBLOCK_MEMORY, mem, MAX_REGIONS);
+	size_t nres = mbm_regions(w->mbm, MEMBLOCK_RESERVED, res, MAX_REGIONS);
+	unsigned nodes = 1;
+
+	if (nmem > MAX_REGIONS || nres > MAX_REGIONS)
+		abort(); /* more than an input's ops can make */
+	for (size_t i = 0; i < nmem; i++)
+		if (mem[i].nid >= (int)nodes)
+			nodes = (unsigned)mem[i].nid + 1;
+	bm_destroy(w->bm);
+	vmm_destroy(w->vmm);
+	pm_destroy(w->pm);
+	w->bm = bm_create(first, last, w->mc.max_order, w->mc.section_shift, nodes, w->ncpus);
+	w->vmm = vmm_create(VSTART, VSTART + VSIZE, PAGE, w->mc.lazy_max_pages);
+	w->pm = pm_create(w->ncpus, w->unit_bytes, PAGE, w->mc.percpu_policy == PERCPU_BEST_FIT);
+	if (!w->bm || !w->vmm || !w->pm)
+		abort();
+	/* A page exists when one memory region holds all of it; it is free
+	 * when that region is not NOMAP and no byte of it is reserved. */
+	for (uint64_t pfn = first; pfn < last; pfn++) {
+		uint64_t a = pfn * PAGE, b = a + PAGE;
+
+		for (size_t i = 0; i < nmem; i++) {
+			if (a < mem[i].base || b > mem[i].base + mem[i].size)
+				continue;
+			if (bm_add_memory(w->bm, pfn, 1, mem[i].nid < 0 ? 0 : mem[i].nid) ||
+			    (!(mem[i].flags & MEMBLOCK_NOMAP) && !overlaps(a, b, res, nres) &&
+			     bm_free_boot_range(w->bm, pfn, 1)))
+				abort();
+			break;
+		}
+	}
+	/* kho's layout: its span, and memblock as a restore will see it. */
+	for (size_t i = 0; i < nmem; i++)
+		w->kmem[i] = (struct km_range){ mem[i].base, mem[i].base + mem[i].size };
+	w->lay = (struct km_layout){ first, last, w->mc.max_order, PAGE_SHIFT, w->kmem, nmem,
+				     w->mfw, w->nmfw };
+	w->nmapped = 0;
+	w->m_booted = true;
+}
+
+/* The firmware's reserved map, as the model sees it at the first boot. */
+static void take_firmware_map(struct world *w)
+{
+	static struct memblock_region res[MAX_REGIONS];
+	size_t n = mbm_regions(w->mbm, MEMBLOCK_RESERVED, res, MAX_REGIONS);
+
+	if (n > MAX_REGIONS)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		w->mfw[i] = (struct km_range){ res[i].base, res[i].base + res[i].size };
+	w->nmfw = n;
+}
+
+/*
+ * Before a model op above memblock, and before comparing: the models boot
+ * when the machine has. 0 when booted; when the machine has not, what the
+ * model says boot gives (FZ_RC_NONE: it would have booted).
+ */
+static int model_ready(struct world *w)
+{
+	uint64_t first = 0, last = 0;
+	int rc;
+
+	if (w->m_booted)
+		return 0;
+	rc = boot_prediction(w, &first, &last);
+	if (!w->mach)
+		return rc ? rc : FZ_RC_NONE;
+	if (rc) {
+		fail_later(w, "the machine booted; the model says boot fails with %d", rc);
+		return FZ_RC_NONE;
+	}
+	take_firmware_map(w);
+	model_boot(w, first, last);
+	return 0;
+}
+
+#define IMPL_BOOT()                                   \
+	do {                                          \
+		int boot_rc_ = boot_impl(W);          \
+		if (boot_rc_)                         \
+			return fz_rc(boot_rc_);       \
+	} while (0)
+#define MODEL_BOOT()                                  \
+	do {                                          \
+		int boot_rc_ = model_ready(W);        \
+		if (boot_rc_)                         \
+			return fz_rc(boot_rc_);       \
+	} while (0)
+
+static struct fz_result i_boot(void *w, const uint64_t *a)
+{
+	(void)a;
+	if (W->mach)
+		return fz_rc(FZ_RC_SKIPPED);
+	return fz_rc(boot_impl(W));
+}
+static struct fz_result m_boot(void *w, const uint64_t *a)
+{
+	(void)a;
+	if (W->m_booted)
+		return fz_rc(FZ_RC_SKIPPED);
+	return fz_rc(model_ready(W));
+}
+
+/* ---- ops: memblock, before boot ---- */
+
+/* A memblock op's address or size: quarter pages in [0, hi]. */
+static uint64_t q_arg(uint64_t v, uint64_t hi)
+{
+	return v % (hi + 1) * QUANTUM;
+}
+
+static int mb_nid(uint64_t v)
+{
+	int64_t n = (int64_t)v;
+
+	return n >= -1 && n <= 1 ? (int)n : (int)(v % 3) - 1;
+}
+
+#define MB_RANGE_OP(name, impl_call, model_call)                                  \
+	static struct fz_result i_mb_##name(void *w, const uint64_t *a)           \
+	{                                                                         \
+		uint64_t base = q_arg(a[0], 1536), size = q_arg(a[1], 640);       \
+		if (W->mach)                                                      \
+			return fz_rc(FZ_RC_SKIPPED);                              \
+		return fz_rc(impl_call);                                          \
+	}                                                                         \
+	static struct fz_result m_mb_##name(void *w, const uint64_t *a)           \
+	{                                                                         \
+		uint64_t base = q_arg(a[0], 1536), size = q_arg(a[1], 640);       \
+		if (W->mach)                                                      \
+			return fz_rc(FZ_RC_SKIPPED);                              \
+		return fz_rc(model_call);                                         \
+	}
+
+MB_RANGE_OP(add, memblock_add_node(W->mb, base, size, mb_nid(a[2]), MEMBLOCK_NONE),
+	    mbm_add_node(W->mbm, base, size, mb_nid(a[2]), MEMBLOCK_NONE))
+MB_RANGE_OP(reserve, memblock_reserve(W->mb, base, size), mbm_reserve(W->mbm, base, size))
+MB_RANGE_OP(remove, memblock_remove(W->mb, base, size), mbm_remove(W->mbm, base, size))
+MB_RANGE_OP(free, memblock_phys_free(W->mb, base, size), mbm_phys_free(W->mbm, base, size))
+MB_RANGE_OP(nomap, memblock_mark_nomap(W->mb, base, size),
+	    mbm_setclr_flag(W->mbm, base, size, MEMBLOCK_NOMAP, true))
+MB_RANGE_OP(clear_nomap, memblock_clear_nomap(W->mb, base, size),
+	    mbm_setclr_flag(W->mbm, base, size, MEMBLOCK_NOMAP, false))
+MB_RANGE_OP(hotplug, memblock_mark_hotplug(W->mb, base, size),
+	    mbm_setclr_flag(W->mbm, base, size, MEMBLOCK_HOTPLUG, true))
+
+static struct fz_result i_mb_alloc(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc;
+
+	if (W->mach)
+		return fz_rc(FZ_RC_SKIPPED);
+	rc = memblock_alloc_try_nid(W->mb, q_arg(a[0], 640), a[1], 0, MEMBLOCK_ALLOC_ANYWHERE,
+				    mb_nid(a[2]), &addr);
+	return fz_val(rc, addr);
+}
+static struct fz_result m_mb_alloc(void *w, const uint64_t *a)
+{
+	uint64_t addr = 0;
+	int rc;
+
+	if (W->mach)
+		return fz_rc(FZ_RC_SKIPPED);
+	rc = mbm_alloc_nid(W->mbm, q_arg(a[0], 640), a[1], 0, MEMBLOCK_ALLOC_ANYWHERE,
+			   mb_nid(a[2]), false, &addr);
+	return fz_val(rc, addr);
 }
 
 /* ---- ops: buddy ---- */
@@ -664,34 +951,296 @@ static struct fz_result i_verify(void *w, const uint64_t *a)
 	return fz_rc(0);
 }
 
+/* ---- ops: kho and kexec ---- */
+
+static struct fz_result i_preserve(void *w, const uint64_t *a)
+{
+	struct owner *o = owner_find(W, K_BLOCK, a[0]);
+
+	if (!o)
+		return fz_rc(FZ_RC_SKIPPED);
+	return fz_rc(kho_preserve_folio(W->kho, o->val, o->order));
+}
+static struct fz_result m_preserve(void *w, const uint64_t *a)
+{
+	struct owner *o = owner_find(W, K_BLOCK, a[0]);
+	int rc;
+
+	if (!o)
+		return fz_rc(FZ_RC_SKIPPED);
+	rc = km_preserve_folio(&W->kout, &W->lay, o->val, o->order);
+	if (!rc)
+		o->preserved = true;
+	return fz_rc(rc);
+}
+
+static struct fz_result i_unpreserve(void *w, const uint64_t *a)
+{
+	struct owner *o = owner_find(W, K_BLOCK, a[0]);
+
+	if (!o)
+		return fz_rc(FZ_RC_SKIPPED);
+	return fz_rc(kho_unpreserve_folio(W->kho, o->val, o->order));
+}
+static struct fz_result m_unpreserve(void *w, const uint64_t *a)
+{
+	struct owner *o = owner_find(W, K_BLOCK, a[0]);
+	int rc;
+
+	if (!o)
+		return fz_rc(FZ_RC_SKIPPED);
+	rc = km_unpreserve_folio(&W->kout, &W->lay, o->val, o->order);
+	if (!rc)
+		o->preserved = false;
+	return fz_rc(rc);
+}
+
+/* By literal pfn: kho does not know who holds a page, so any page of the
+ * span may be preserved; a block of ours preserved this way is one too. */
+static struct fz_result i_preserve_raw(void *w, const uint64_t *a)
+{
+	return fz_rc(kho_preserve_folio(W->kho, a[0], (unsigned)(a[1] % 8)));
+}
+static struct fz_result m_preserve_raw(void *w, const uint64_t *a)
+{
+	unsigned order = (unsigned)(a[1] % 8);
+	int rc = km_preserve_folio(&W->kout, &W->lay, a[0], order);
+	struct owner *o = owner_find(W, K_BLOCK, a[0]);
+
+	if (!rc && o && o->order == order)
+		o->preserved = true;
+	return fz_rc(rc);
+}
+
+static struct fz_result i_preserve_pages(void *w, const uint64_t *a)
+{
+	return fz_rc(kho_preserve_pages(W->kho, a[0], a[1]));
+}
+static struct fz_result m_preserve_pages(void *w, const uint64_t *a)
+{
+	return fz_rc(km_preserve_pages(&W->kout, &W->lay, a[0], a[1]));
+}
+
+/* kexec into the next machine over the same memory: the firmware's map,
+ * the same config, and kho's blob when handover is 1. The result says
+ * whether the next machine took the blob (true without one). */
+static struct fz_result i_kexec(void *w, const uint64_t *a)
+{
+	struct mm_machine_config c = W->mc;
+	struct mm_machine *next;
+	int rc, kho_rc = 0;
+
+	free(W->blob);
+	W->blob = NULL;
+	W->blob_len = 0;
+	if (a[0] & 1) {
+		size_t cap = kho_serialized_size(W->kho);
+
+		W->blob = malloc(cap ? cap : 1);
+		if (!W->blob)
+			abort();
+		rc = kho_serialize(W->kho, W->blob, cap, &W->blob_len);
+		if (rc)
+			return fz_rc(rc);
+	}
+	c.reserved = W->fw;
+	c.nr_reserved = W->nfw;
+	rc = mm_machine_kexec(&next, &c, W->mach, W->blob, W->blob_len, &kho_rc);
+	if (rc)
+		return fz_rc(rc);
+	W->mach = next;
+	machine_refs(W);
+	return fz_val(0, kho_rc == 0);
+}
+static struct fz_result m_kexec(void *w, const uint64_t *a)
+{
+	static uint8_t want[1 << 16];
+	static struct memblock_region mem[MAX_REGIONS];
+	size_t nmem = mbm_regions(W->mbm, MEMBLOCK_MEMORY, mem, MAX_REGIONS), n;
+	struct km_set in = { 0 };
+	const char *why = NULL;
+	bool accepted = true;
+	uint64_t first = 0, last = 0;
+	struct mbm *next;
+
+	if (a[0] & 1) {
+		/* The exact bytes, then the next machine's reading of them. */
+		n = km_encode(&W->kout, &W->lay, want, sizeof(want));
+		if (n > sizeof(want))
+			abort();
+		if (n != W->blob_len || memcmp(want, W->blob, n))
+			fail_later(W, "kho_serialize wrote %zu bytes, the model %zu (or other bytes)",
+				   W->blob_len, n);
+		accepted = km_decode(want, n, &W->lay, &in, &why);
+	}
+	/* The next memblock: the same memory, the firmware's reservations,
+	 * and one reservation per run of preserved pages. */
+	next = mbm_create();
+	if (!next)
+		abort();
+	for (size_t i = 0; i < nmem; i++)
+		if (mbm_add_node(next, mem[i].base, mem[i].size, mem[i].nid, mem[i].flags))
+			abort();
+	for (size_t i = 0; i < W->nmfw; i++)
+		if (mbm_reserve(next, W->mfw[i].start, W->mfw[i].end - W->mfw[i].start))
+			abort();
+	if (accepted) {
+		static struct km_range runs[MAX_MAPPED];
+		size_t nr = km_runs(&in, runs, MAX_MAPPED);
+
+		if (nr > MAX_MAPPED)
+			abort(); /* more runs than the span has pages */
+		for (size_t i = 0; i < nr; i++)
+			if (mbm_reserve(next, runs[i].start * PAGE,
+					(runs[i].end - runs[i].start) * PAGE))
+				abort();
+	}
+	mbm_destroy(W->mbm);
+	W->mbm = next;
+	/* Every owner goes with the old machine but a preserved block the
+	 * next one took: it waits for restore. */
+	for (unsigned i = 0; i < W->nown; i++) {
+		struct owner *o = &W->own[i];
+		long k;
+
+		if (!o->live)
+			continue;
+		k = o->kind == K_BLOCK && o->preserved && accepted ? km_find(&in, o->val) : -1;
+		if (k >= 0 && in.f[k].order == o->order) {
+			o->kind = K_INCOMING;
+			o->preserved = false;
+		} else {
+			owner_drop(o);
+		}
+	}
+	km_set_clear(&W->kout);
+	km_set_free(&W->kin);
+	W->kin = in;
+	if (boot_prediction(W, &first, &last))
+		abort(); /* the same memory booted before */
+	model_boot(W, first, last);
+	return fz_val(0, accepted);
+}
+
+/* Hand a preserved folio back (by a block's handle, or by literal pfn). */
+static struct fz_result i_restore(void *w, const uint64_t *a)
+{
+	unsigned order = 0;
+	int rc = kho_restore_folio(W->kho, W->b, a[0], &order);
+
+	return fz_val(rc, order);
+}
+static struct fz_result m_restore(void *w, const uint64_t *a)
+{
+	long k = km_find(&W->kin, a[0]);
+	struct owner *o = owner_find(W, K_INCOMING, a[0]);
+	unsigned order;
+	int rc;
+
+	if (k < 0 || W->kin.f[k].restored)
+		return fz_rc(-MM_ENOENT);
+	order = W->kin.f[k].order;
+	rc = bm_claim_reserved(W->bm, a[0], order);
+	if (rc)
+		return fz_rc(rc);
+	W->kin.f[k].restored = true;
+	if (o && o->order == order) {
+		o->kind = K_BLOCK; /* compare reads its bytes back */
+	} else {
+		o = owner_add(W, K_BLOCK, a[0], (uint64_t)1 << order);
+		o->order = order;
+		write_owner(W, o);
+		W->next_tag++;
+	}
+	return fz_val(0, order);
+}
+
 /* ---- the table ---- */
+
+/* Ops above memblock boot the machine first (and the models with it). */
+#define BOOTED(name)                                                              \
+	static struct fz_result booted_i_##name(void *w, const uint64_t *a)             \
+	{                                                                         \
+		IMPL_BOOT();                                                      \
+		return i_##name(w, a);                                            \
+	}                                                                         \
+	static struct fz_result booted_m_##name(void *w, const uint64_t *a)             \
+	{                                                                         \
+		MODEL_BOOT();                                                     \
+		return m_##name(w, a);                                            \
+	}
+#define m_drain_all m_none
+#define m_verify m_none
+BOOTED(page_alloc)
+BOOTED(page_free)
+BOOTED(split_free)
+BOOTED(page_free_raw)
+BOOTED(set_cpu)
+BOOTED(drain_all)
+BOOTED(vmalloc)
+BOOTED(vfree)
+BOOTED(vmap_pages)
+BOOTED(vunmap)
+BOOTED(purge)
+BOOTED(pcpu_alloc)
+BOOTED(pcpu_free)
+BOOTED(verify)
+BOOTED(preserve)
+BOOTED(unpreserve)
+BOOTED(preserve_raw)
+BOOTED(preserve_pages)
+BOOTED(kexec)
+BOOTED(restore)
 
 #define A_H(n) { n, FZ_HANDLE, 0, 0, NULL }
 #define A_NID { "nid", FZ_INT, -1, 2, NULL }
+#define A_Q(n, hi) { n, FZ_INT, 0, hi, NULL }
+#define OP_B(name, flags, nargs, ...) { #name, flags, nargs, __VA_ARGS__, booted_i_##name, booted_m_##name }
+#define MB_OP(name) { "mb_" #name, 0, 2, { A_Q("base_q", 1536), A_Q("size_q", 640) }, \
+		      i_mb_##name, m_mb_##name }
 
 static const struct fz_op_def ops[] = {
-	{ "page_alloc", FZ_RET_HANDLE, 2, { { "order", FZ_INT, 0, 4, NULL }, A_NID },
-	  i_page_alloc, m_page_alloc },
-	{ "page_free", 0, 1, { A_H("pfn") }, i_page_free, m_page_free },
-	{ "split_free", 0, 1, { A_H("pfn") }, i_split_free, m_split_free },
-	{ "vmalloc", FZ_RET_HANDLE, 2, { { "size", FZ_INT, 0, 4200, NULL }, A_NID }, i_vmalloc,
-	  m_vmalloc },
-	{ "vfree", 0, 1, { A_H("addr") }, i_vfree, m_vfree },
-	{ "vmap_pages", FZ_RET_HANDLE, 1, { A_H("pfn") }, i_vmap_pages, m_vmap_pages },
-	{ "vunmap", 0, 1, { A_H("addr") }, i_vunmap, m_vunmap },
-	{ "pcpu_alloc", FZ_RET_HANDLE, 2,
-	  { { "size", FZ_INT, 0, 1100, NULL }, { "align", FZ_ALIGN, 0, 0, NULL } }, i_pcpu_alloc,
-	  m_pcpu_alloc },
-	{ "pcpu_free", 0, 1, { A_H("ptr") }, i_pcpu_free, m_pcpu_free },
-	{ "set_cpu", 0, 1, { { "cpu", FZ_INT, 0, 4, NULL } }, i_set_cpu, m_set_cpu },
-	{ "drain_all", 0, 0, { { 0 } }, i_drain_all, m_none },
-	{ "purge", 0, 0, { { 0 } }, i_purge, m_purge },
-	{ "verify", 0, 0, { { 0 } }, i_verify, m_none },
+	OP_B(page_alloc, FZ_RET_HANDLE, 2, { { "order", FZ_INT, 0, 4, NULL }, A_NID }),
+	OP_B(page_free, 0, 1, { A_H("pfn") }),
+	OP_B(split_free, 0, 1, { A_H("pfn") }),
+	OP_B(vmalloc, FZ_RET_HANDLE, 2, { { "size", FZ_INT, 0, 4200, NULL }, A_NID }),
+	OP_B(vfree, 0, 1, { A_H("addr") }),
+	OP_B(vmap_pages, FZ_RET_HANDLE, 1, { A_H("pfn") }),
+	OP_B(vunmap, 0, 1, { A_H("addr") }),
+	OP_B(pcpu_alloc, FZ_RET_HANDLE, 2,
+	     { { "size", FZ_INT, 0, 1100, NULL }, { "align", FZ_ALIGN, 0, 0, NULL } }),
+	OP_B(pcpu_free, 0, 1, { A_H("ptr") }),
+	OP_B(set_cpu, 0, 1, { { "cpu", FZ_INT, 0, 4, NULL } }),
+	OP_B(drain_all, 0, 0, { { 0 } }),
+	OP_B(purge, 0, 0, { { 0 } }),
+	OP_B(verify, 0, 0, { { 0 } }),
 	/* Bad input by literal: a pfn, an address, a pointer nothing owns. */
 	{ "page_free", 0, 2, { { "pfn", FZ_INT, 0, 400, NULL }, { "order", FZ_INT, 0, 6, NULL } },
-	  i_page_free_raw, m_page_free_raw },
-	{ "vfree", 0, 1, { { "addr", FZ_ADDR, 0, 0, NULL } }, i_vfree, m_vfree },
-	{ "pcpu_free", 0, 1, { { "ptr", FZ_ADDR, 0, 0, NULL } }, i_pcpu_free, m_pcpu_free },
+	  booted_i_page_free_raw, booted_m_page_free_raw },
+	{ "vfree", 0, 1, { { "addr", FZ_ADDR, 0, 0, NULL } }, booted_i_vfree, booted_m_vfree },
+	{ "pcpu_free", 0, 1, { { "ptr", FZ_ADDR, 0, 0, NULL } }, booted_i_pcpu_free, booted_m_pcpu_free },
+	/* memblock, before boot (skipped after); addresses in quarter pages */
+	{ "mb_add", 0, 3, { A_Q("base_q", 1536), A_Q("size_q", 640), { "nid", FZ_INT, -1, 1, NULL } },
+	  i_mb_add, m_mb_add },
+	MB_OP(reserve),
+	MB_OP(reserve), /* twice: reserves are the common case */
+	MB_OP(remove),
+	MB_OP(free),
+	MB_OP(nomap),
+	MB_OP(clear_nomap),
+	MB_OP(hotplug),
+	{ "mb_alloc", FZ_RET_VALUE, 3,
+	  { A_Q("size_q", 640), { "align", FZ_ALIGN, 0, 0, NULL }, { "nid", FZ_INT, -1, 1, NULL } },
+	  i_mb_alloc, m_mb_alloc },
+	{ "boot", 0, 0, { { 0 } }, i_boot, m_boot },
+	/* kho */
+	OP_B(preserve, 0, 1, { A_H("pfn") }),
+	OP_B(unpreserve, 0, 1, { A_H("pfn") }),
+	OP_B(preserve_raw, 0, 2, { { "pfn", FZ_INT, 0, 400, NULL }, { "order", FZ_INT, 0, 4, NULL } }),
+	OP_B(preserve_pages, 0, 2, { { "pfn", FZ_INT, 0, 400, NULL }, { "nr", FZ_INT, 1, 40, NULL } }),
+	OP_B(kexec, FZ_RET_BOOL, 1, { { "handover", FZ_INT, 0, 1, NULL } }),
+	OP_B(restore, FZ_RET_VALUE, 1, { A_H("pfn") }),
+	{ "restore", FZ_RET_VALUE, 1, { { "pfn", FZ_INT, 0, 400, NULL } }, booted_i_restore, booted_m_restore },
 };
 
 enum {
@@ -721,62 +1270,41 @@ static const struct fz_cfg_def cfg[] = {
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct mm_range mem[2], res;
-	struct mm_machine_config mc;
+	struct memblock_config mbc = { 4, 4, meta }; /* small: the arrays grow */
 	uint64_t l0 = c[C_LEN0], s1 = l0 + c[C_GAP1], l1 = c[C_LEN1];
 	uint64_t r0 = mm_min(c[C_RES_OFF], l0), r1 = mm_min(r0 + c[C_RES_LEN], l0);
 	int nid1 = c[C_NODES] == 2 ? (int)c[C_NID1] : 0;
-	unsigned nodes = l1 && nid1 ? 2 : 1;
-	struct percpu_stats st;
+	struct mm_machine_config *mc;
 
 	if (!w)
 		abort();
-	mem[0] = (struct mm_range){ 0, l0 * PAGE, 0 };
-	mem[1] = (struct mm_range){ s1 * PAGE, l1 * PAGE, nid1 };
-	res = (struct mm_range){ r0 * PAGE, (r1 - r0) * PAGE, 0 };
-	mm_machine_default_config(&mc);
-	mc.memory = mem;
-	mc.nr_memory = l1 ? 2 : 1;
-	mc.reserved = &res;
-	mc.nr_reserved = r1 > r0;
-	mc.page_size = PAGE;
-	mc.nr_cpus = (unsigned)c[C_CPUS];
-	mc.max_order = (unsigned)c[C_MAX_ORDER];
-	mc.section_shift = (unsigned)c[C_SECTION];
-	mc.pcp_high = (unsigned)c[C_HIGH];
-	mc.pcp_batch = 2;
-	mc.backing = true;
-	mc.vmalloc_start = VSTART;
-	mc.vmalloc_size = VSIZE;
-	mc.lazy_max_pages = c[C_LAZY];
-	mc.percpu = true;
-	mc.percpu_unit_pages = c[C_UNIT];
-	mc.percpu_policy = c[C_FIRST_FIT] ? PERCPU_FIRST_FIT : PERCPU_BEST_FIT;
-	mc.meta = meta;
-	if (mm_machine_boot(&w->mach, &mc))
+	/* memblock and its model, from the header's memory map */
+	w->mbm = mbm_create();
+	if (!w->mbm || memblock_create(&w->mb, &mbc) ||
+	    memblock_add_node(w->mb, 0, l0 * PAGE, 0, MEMBLOCK_NONE) ||
+	    mbm_add_node(w->mbm, 0, l0 * PAGE, 0, MEMBLOCK_NONE) ||
+	    (l1 && (memblock_add_node(w->mb, s1 * PAGE, l1 * PAGE, nid1, MEMBLOCK_NONE) ||
+		    mbm_add_node(w->mbm, s1 * PAGE, l1 * PAGE, nid1, MEMBLOCK_NONE))) ||
+	    (r1 > r0 && (memblock_reserve(w->mb, r0 * PAGE, (r1 - r0) * PAGE) ||
+			 mbm_reserve(w->mbm, r0 * PAGE, (r1 - r0) * PAGE))))
 		abort();
-	w->b = mm_machine_buddy(w->mach);
-	w->v = mm_machine_vmalloc(w->mach);
-	w->vm = mm_machine_vmap(w->mach);
-	w->pc = mm_machine_percpu(w->mach);
-	w->ncpus = mc.nr_cpus;
-	percpu_stats(w->pc, &st);
-	w->unit_bytes = st.unit_bytes;
-	w->chunk_bytes = st.unit_bytes * w->ncpus;
-
-	/* The models, from the header alone: memory ranges are pages of their
-	 * node, the reserved range stays out of buddy, the rest is free. */
-	w->bm = bm_create(0, l1 ? s1 + l1 : l0, mc.max_order, mc.section_shift, nodes, w->ncpus);
-	if (!w->bm || bm_add_memory(w->bm, 0, l0, 0) ||
-	    (l1 && bm_add_memory(w->bm, s1, l1, nid1)) ||
-	    (r0 > 0 && bm_free_boot_range(w->bm, 0, r0)) ||
-	    (r1 < l0 && bm_free_boot_range(w->bm, r1, l0 - r1)) ||
-	    (l1 && bm_free_boot_range(w->bm, s1, l1)))
-		abort();
-	w->vmm = vmm_create(VSTART, VSTART + VSIZE, PAGE, c[C_LAZY]);
-	w->pm = pm_create(w->ncpus, w->unit_bytes, PAGE, !c[C_FIRST_FIT]);
-	if (!w->vmm || !w->pm)
-		abort();
+	mc = &w->mc;
+	mm_machine_default_config(mc);
+	mc->page_size = PAGE;
+	mc->nr_cpus = (unsigned)c[C_CPUS];
+	mc->max_order = (unsigned)c[C_MAX_ORDER];
+	mc->section_shift = (unsigned)c[C_SECTION];
+	mc->pcp_high = (unsigned)c[C_HIGH];
+	mc->pcp_batch = 2;
+	mc->backing = true;
+	mc->vmalloc_start = VSTART;
+	mc->vmalloc_size = VSIZE;
+	mc->lazy_max_pages = c[C_LAZY];
+	mc->percpu = true;
+	mc->percpu_unit_pages = c[C_UNIT];
+	mc->percpu_policy = c[C_FIRST_FIT] ? PERCPU_FIRST_FIT : PERCPU_BEST_FIT;
+	mc->meta = meta;
+	w->ncpus = mc->nr_cpus;
 	return w;
 }
 
@@ -784,26 +1312,40 @@ static void destroy(void *w)
 {
 	for (unsigned i = 0; i < W->nown; i++)
 		owner_drop(&W->own[i]);
-	mm_machine_destroy(W->mach);
+	if (W->mach)
+		mm_machine_destroy(W->mach); /* its memblock with it */
+	else
+		memblock_destroy(W->mb);
+	mbm_destroy(W->mbm);
 	bm_destroy(W->bm);
 	vmm_destroy(W->vmm);
 	pm_destroy(W->pm);
+	km_set_free(&W->kout);
+	km_set_free(&W->kin);
+	free(W->blob);
 	free(w);
 }
 
 static const char *check(void *w)
 {
-	return mm_machine_check(W->mach);
+	return W->mach ? mm_machine_check(W->mach) : memblock_check(W->mb);
 }
 
 static const char *compare(void *w, char *buf, size_t len)
 {
+	model_ready(W); /* an op that booted, then met a fault */
 	if (W->pending[0]) {
 		snprintf(buf, len, "%s", W->pending);
 		return buf;
 	}
-	/* Every page, every vmap area. */
-	if (bm_compare(W->bm, W->b, buf, len) || vmm_compare(W->vmm, W->vm, buf, len))
+	if (mbm_compare(W->mbm, W->mb, buf, len))
+		return buf;
+	if (!W->mach)
+		return NULL;
+	/* Every page, every vmap area, kho's sets. */
+	if (bm_compare(W->bm, W->b, buf, len) || vmm_compare(W->vmm, W->vm, buf, len) ||
+	    km_compare_set(W->kho, KHO_PRESERVED, &W->kout, buf, len) ||
+	    km_compare_set(W->kho, KHO_INCOMING, &W->kin, buf, len))
 		return buf;
 	/* percpu's chunks. */
 	{
@@ -833,11 +1375,15 @@ static const char *compare(void *w, char *buf, size_t len)
 
 static void dump(void *w, FILE *f)
 {
+	mbm_dump(W->mbm, W->mb, f);
+	if (!W->mach)
+		return;
 	fprintf(f, "  owners:");
 	for (unsigned i = 0; i < W->nown; i++)
 		if (W->own[i].live)
 			fprintf(f, " %s:0x%" PRIx64,
-				(const char *[]){ "block", "vmalloc", "alias", "pcpu" }[W->own[i].kind],
+				(const char *[]){ "block", "vmalloc", "alias", "pcpu",
+						  "incoming" }[W->own[i].kind],
 				W->own[i].val);
 	fprintf(f, "\n  buddy free %" PRIu64 ", model %" PRIu64 "\n",
 		buddy_nr_free(W->b, NUMA_NO_NODE), bm_nr_free(W->bm, NUMA_NO_NODE));
