@@ -58,6 +58,33 @@ mm_setup() {
 	fi
 }
 
+# lib_coverage [-s] PROFDATA BINARY...: clang source-based coverage of the
+# library (a -Dclang_coverage build instruments lib/ and the unit tests),
+# one row per lib/*.c file and a total, or with -s only the total as
+# "lines% branches%".
+lib_coverage() {
+	local short=false
+	[ "$1" = -s ] && { short=true; shift; }
+	local prof=$1 first=$2 objs=() b
+	shift 2
+	for b in "$@"; do objs+=(-object "$b"); done
+	llvm-cov report "$first" "${objs[@]}" -instr-profile="$prof" \
+		-ignore-filename-regex='/(tests|fuzz)/' 2>/dev/null |
+		awk -v short="$short" '$1 ~ /\.c$/ {
+			f = $1; sub(/^.*lib\//, "", f)
+			if (short != "true")
+				printf "%-18s %8s %8s %8s   %8s %8s %8s\n", "lib/" f, $8, $9, $10, $11,
+					$12, $13
+			l += $8; lm += $9; b += $11; bm += $12 }
+		BEGIN { if (short != "true") printf "%-18s %8s %8s %8s   %8s %8s %8s\n", "file",
+			"lines", "missed", "cover", "branches", "missed", "cover" }
+		END { if (!l || !b) { print "? ?"; exit }
+			if (short == "true") printf "%.1f%% %.1f%%\n", 100 * (l - lm) / l,
+				100 * (b - bm) / b
+			else printf "%-18s %8d %8d %7.2f%%   %8d %8d %7.2f%%\n", "lib/ total", l, lm,
+				100 * (l - lm) / l, b, bm, 100 * (b - bm) / b }'
+}
+
 # AFL++ leaves the oracle uninstrumented, as the libFuzzer build does.
 export AFL_LLVM_DENYLIST=$MM_ROOT/fuzz/coverage.ignore
 
