@@ -93,6 +93,42 @@ static void test_bad_maps(void)
 	c.page_size = 3000;
 	CHECK_EQ(mm_machine_boot(&m, &c), -MM_EINVAL);
 	CHECK_EQ(mm_machine_boot(NULL, &c), -MM_EINVAL);
+	bad.nid = NUMA_NO_NODE; /* a map names its nodes */
+	config(&c, NULL);
+	c.memory = &bad;
+	c.nr_memory = 1;
+	CHECK_EQ(mm_machine_boot(&m, &c), -MM_EINVAL);
+	/* no whole page */
+	bad = (struct mm_range){ 0x100, 0x200, 0 };
+	CHECK_EQ(mm_machine_boot(&m, &c), -MM_EINVAL);
+	/* a vmalloc range past the end of the address space */
+	config(&c, NULL);
+	c.vmalloc_start = UINT64_MAX - 0xfff;
+	c.vmalloc_size = 0x2000;
+	CHECK_EQ(mm_machine_boot(&m, &c), -MM_EINVAL);
+}
+
+/* Zeros in the config take the documented defaults. */
+static void test_defaults(void)
+{
+	struct mm_machine_config c;
+	struct mm_machine *m;
+	struct percpu_stats st;
+
+	config(&c, NULL);
+	c.page_size = 0;
+	c.section_shift = 0;
+	c.nr_cpus = 0;
+	c.vmalloc_start = 0x100000000ull;
+	c.vmalloc_size = 0x1000000;
+	c.percpu = true;
+	CHECK_EQ(mm_machine_boot(&m, &c), 0);
+	CHECK_EQ(mm_machine_page_size(m), 4096);
+	CHECK_EQ(buddy_set_cpu(mm_machine_buddy(m), 1), -MM_EINVAL); /* one CPU */
+	percpu_stats(mm_machine_percpu(m), &st);
+	CHECK_EQ(st.unit_bytes, PCPU_MIN_UNIT_SIZE);
+	CHECK(mm_machine_check(m) == NULL);
+	mm_machine_destroy(m);
 }
 
 /* memblock as firmware and early code leave it: the map above, pfn 0x30
@@ -184,6 +220,32 @@ static void test_boot_memblock_oom_sweep(void)
 	CHECK_EQ(meta.live, 0);
 }
 
+/* kexec to a map of as many ranges as the old one, each differing in one
+ * way: base, size, node. */
+static void test_kexec_other_memory(void)
+{
+	static const struct mm_range ranges[3][2] = {
+		{ { 0x1000, 0xf000, 0 }, { 0x21000, 0x1f800, 1 } },
+		{ { 0x0, 0x11000, 0 }, { 0x21000, 0x1f800, 1 } },
+		{ { 0x0, 0x10000, 0 }, { 0x21000, 0x1f800, 0 } },
+	};
+	struct mm_machine_config c, d;
+	struct mm_machine *old, *next = NULL;
+	int kho_rc = 1;
+
+	config(&c, NULL);
+	CHECK_EQ(mm_machine_boot(&old, &c), 0);
+	for (int k = 0; k < 3; k++) {
+		d = c;
+		d.memory = ranges[k];
+		CHECK_EQ(mm_machine_kexec(&next, &d, old, NULL, 0, &kho_rc), -MM_EINVAL);
+	}
+	CHECK(next == NULL);
+	CHECK_EQ(kho_rc, 1);
+	CHECK(mm_machine_check(old) == NULL);
+	mm_machine_destroy(old);
+}
+
 /* kexec's arguments; with no memory ranges, the next machine takes the old
  * one's memory as its memblock has it, NOMAP included. */
 static void test_kexec(void)
@@ -254,8 +316,10 @@ int main(void)
 	test_boot();
 	test_bad_maps();
 	test_boot_oom_sweep();
+	test_defaults();
 	test_boot_memblock();
 	test_boot_memblock_oom_sweep();
 	test_kexec();
+	test_kexec_other_memory();
 	return check_summary("test_machine");
 }
