@@ -111,3 +111,41 @@ void bench_args(int argc, char **argv, bool *quick, int *reps, void (*usage)(voi
 		}
 	}
 }
+
+/* ---- summary lines ---- */
+
+static void summary_field(const char *s)
+{
+	if (strpbrk(s, "|\n"))
+		bench_die("summary field \"%s\" holds '|' or a newline", s);
+}
+
+/* About three significant digits: 118x, 33.3x, 7.37x, 0.42x; percentages
+ * as the tables print them, 99.04%. The target follows the last '|' after a
+ * space, or nothing when there is none (no trailing blank). */
+static void summary_line(const char *workload, double value, const char *suffix,
+			 const char *target)
+{
+	int prec = !strcmp(suffix, "%") ? 2 : value >= 100 ? 0 : value >= 10 ? 1 : 2;
+
+	summary_field(workload);
+	if (target)
+		summary_field(target);
+	printf("summary | %s | %s | %.*f%s |%s%s\n", bench_prog, workload, prec, value, suffix,
+	       target ? " " : "", target ? target : "");
+}
+
+void bench_summary(const char *workload, double ratio, const char *target)
+{
+	summary_line(workload, ratio, "x", target);
+}
+
+void bench_summary_percent(const char *workload, double percent, const char *target)
+{
+	summary_line(workload, percent, "%", target);
+}
+
+const char *bench_met(bool met)
+{
+	return met ? "met" : "MISSED";
+}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/bench.h - what every benchmark needs besides its workloads: fatal
- * errors, allocation, the clock, deterministic random numbers, medians and
- * the common command line (bench.c).
+ * errors, allocation, the clock, deterministic random numbers, medians, the
+ * common command line and the summary lines ci/bench collects (bench.c).
  *
  * Each benchmark defines bench_prog, the name its messages start with.
  */
@@ -80,5 +80,26 @@ double bench_median(double *v, int n);
  * calls usage(), which must not return, on anything else.
  */
 void bench_args(int argc, char **argv, bool *quick, int *reps, void (*usage)(void));
+
+/*
+ * Headline figures. After its own tables, a benchmark prints one line per
+ * figure that belongs in the summary ci/bench assembles from every
+ * benchmark (bench/results/summary.md, the table in README.md):
+ *
+ *   summary | <bench_prog> | <workload> | <figure> | <target>
+ *
+ * bench_summary() prints a ratio against the baseline (old / new, so above
+ * 1 the new algorithm wins) as "33.3x"; bench_summary_percent() a
+ * percentage as "99.04%". target is what the benchmark aims for and whether
+ * this run met it, e.g. "<= 1.5x: MISSED" (see bench_met()), or NULL when
+ * the figure has none. Neither string may hold '|' or a newline (dies).
+ * The figures must be the ones the benchmark's tables print, from the same
+ * medians.
+ */
+void bench_summary(const char *workload, double ratio, const char *target);
+void bench_summary_percent(const char *workload, double percent, const char *target);
+
+/* "met" or "MISSED", as the tables and summary lines say it. */
+const char *bench_met(bool met);
 
 #endif /* MMSTACK_BENCH_H */
