@@ -182,12 +182,14 @@ static void same_work(const struct sample *s, int reps, const char *workload)
 				  workload, i);
 }
 
-static void print_row(const char *name, const char *unit, double base, double chunk,
-		      const char *work, const struct sample *s)
+/* Print one row of the table; returns its ratio. */
+static double print_row(const char *name, const char *unit, double base, double chunk,
+			const char *work, const struct sample *s)
 {
 	printf("%-30s %-8s %12.3f %12.3f %7.2f  %-28s %6llu / %llu\n", name, unit, base, chunk,
 	       base / chunk, work, (unsigned long long)s->cached[PER_PAGE],
 	       (unsigned long long)s->cached[CHUNKED]);
+	return base / chunk;
 }
 
 /* Alternate which way goes first, so neither always finds the caches warm. */
@@ -405,7 +407,7 @@ int main(int argc, char **argv)
 	int reps;
 	uint64_t seed_iters, nbatches;
 	char work[3][64];
-	double clk;
+	double clk, seed_ratio, runs_ratio, refd_ratio;
 
 	bench_args(argc, argv, &quick, &reps, usage);
 	seed_iters = quick ? SEED_ITERS / 10 : SEED_ITERS;
@@ -433,20 +435,26 @@ int main(int argc, char **argv)
 	       "chunked", "ratio", "work per repetition", "cached");
 
 	snprintf(work[0], sizeof(work[0]), "%llu iterations", (unsigned long long)seed_iters);
-	print_row("seed: free 512 pages", "us/iter",
-		  median_per_unit(seed, reps, PER_PAGE, false, 1e-3),
-		  median_per_unit(seed, reps, CHUNKED, false, 1e-3), work[0], &seed[0]);
+	seed_ratio = print_row("seed: free 512 pages", "us/iter",
+			       median_per_unit(seed, reps, PER_PAGE, false, 1e-3),
+			       median_per_unit(seed, reps, CHUNKED, false, 1e-3), work[0], &seed[0]);
 	print_row("seed: whole iteration", "us/iter",
 		  median_per_unit(seed, reps, PER_PAGE, true, 1e-3),
 		  median_per_unit(seed, reps, CHUNKED, true, 1e-3), work[0], &seed[0]);
 	snprintf(work[1], sizeof(work[1]), "%llu runs, %llu pages",
 		 (unsigned long long)runs[0].runs, (unsigned long long)runs[0].units);
-	print_row("random runs 1..2048", "ns/page", median_per_unit(runs, reps, PER_PAGE, false, 1),
-		  median_per_unit(runs, reps, CHUNKED, false, 1), work[1], &runs[0]);
+	runs_ratio = print_row("random runs 1..2048", "ns/page",
+			       median_per_unit(runs, reps, PER_PAGE, false, 1),
+			       median_per_unit(runs, reps, CHUNKED, false, 1), work[1], &runs[0]);
 	snprintf(work[2], sizeof(work[2]), "%llu runs, %llu refs",
 		 (unsigned long long)refd[0].runs, (unsigned long long)refd[0].refs);
-	print_row("random runs, 10% referenced", "ns/page",
-		  median_per_unit(refd, reps, PER_PAGE, false, 1),
-		  median_per_unit(refd, reps, CHUNKED, false, 1), work[2], &refd[0]);
+	refd_ratio = print_row("random runs, 10% referenced", "ns/page",
+			       median_per_unit(refd, reps, PER_PAGE, false, 1),
+			       median_per_unit(refd, reps, CHUNKED, false, 1), work[2], &refd[0]);
+
+	printf("\n");
+	bench_summary("seed: free 512 pages after split_page", seed_ratio, NULL);
+	bench_summary("random runs 1..2048 pages", runs_ratio, NULL);
+	bench_summary("random runs, 10% still referenced", refd_ratio, NULL);
 	return 0;
 }

@@ -52,6 +52,7 @@
 #include "kho_xarray.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,16 +403,23 @@ static _Noreturn void usage(void)
 
 static unsigned missed;
 
+/* The row's ratio: table+bitmaps over the best of the three, target <= 2. */
+static double table_ratio(const struct result *r, enum measure m)
+{
+	double best = r->v[m][0];
+
+	for (int s = 1; s < NSIDES; s++)
+		if (r->v[m][s] < best)
+			best = r->v[m][s];
+	return best > 0 ? r->v[m][TABLE] / best : 1;
+}
+
 static void print_pattern(const char *name, const struct result *r)
 {
 	for (int m = 0; m < NMEASURES; m++) {
-		double best = r->v[m][0], ratio;
+		double ratio = table_ratio(r, (enum measure)m);
 		const char *fmt = m == PRESERVE || m == RESTORE ? "%14.3f" : "%14.0f";
 
-		for (int s = 1; s < NSIDES; s++)
-			if (r->v[m][s] < best)
-				best = r->v[m][s];
-		ratio = best > 0 ? r->v[m][TABLE] / best : 1;
 		printf("%-17s %-24s", m ? "" : name, measure_name[m]);
 		for (int s = 0; s < NSIDES; s++)
 			printf(fmt, r->v[m][s]);
@@ -423,6 +431,32 @@ static void print_pattern(const char *name, const struct result *r)
 	}
 	printf("%-17s %" PRIu64 " calls, %" PRIu64 " refused as -EEXIST on every side\n\n", "",
 	       r->calls, r->refused);
+}
+
+/*
+ * The summary lines of one pattern, one per measure. The summary's ratios
+ * are against the baselines, as every benchmark's are (above 1: kho does
+ * better): the better of xarray-like and maple-like over table+bitmaps. Its
+ * target, 0.5 or more, is the table's (table+bitmaps within 2x of the best),
+ * and the verdict is the table's own.
+ */
+static void summarize_pattern(const char *pattern, const struct result *r)
+{
+	static const char *const what[NMEASURES] = {
+		"tracking memory", "preserve time", "blob size", "restore time",
+		"memblock_reserve calls at restore",
+	};
+
+	for (int m = 0; m < NMEASURES; m++) {
+		double base = r->v[m][XARRAY] < r->v[m][MAPLE] ? r->v[m][XARRAY] : r->v[m][MAPLE];
+		double ours = r->v[m][TABLE];
+		char name[96], target[64];
+
+		snprintf(name, sizeof(name), "%s: %s", pattern, what[m]);
+		snprintf(target, sizeof(target), ">= 0.5: %s",
+			 bench_met(table_ratio(r, (enum measure)m) <= 2.0));
+		bench_summary(name, ours > 0 ? base / ours : base > 0 ? HUGE_VAL : 1, target);
+	}
 }
 
 int main(int argc, char **argv)
@@ -454,5 +488,15 @@ int main(int argc, char **argv)
 		free(w[i].ops);
 	}
 	printf("%u of %d rows missed the target\n", missed, 4 * NMEASURES);
+
+	printf("\n");
+	for (int i = 0; i < 4; i++) {
+		char label[64];
+
+		/* w[1] and w[3] are dense(): say what that is. */
+		snprintf(label, sizeof(label), "%s%s", w[i].name,
+			 i == 1 || i == 3 ? " (4 huge ranges)" : "");
+		summarize_pattern(label, &r[i]);
+	}
 	return 0;
 }

@@ -213,7 +213,8 @@ static double median_ns_per_add(const struct row *r, int reps, enum impl which)
 	return bench_median(v, reps);
 }
 
-static void print_row(const struct row *r, int reps)
+/* Print one row of the table; returns its ratio. */
+static double print_row(const struct row *r, int reps)
 {
 	double tp = median_ns_per_add(r, reps, TWO_PASS);
 	double op = median_ns_per_add(r, reps, ONE_PASS);
@@ -226,6 +227,7 @@ static void print_row(const struct row *r, int reps)
 	printf("%-22s %8zu %16.1f %16.1f %6.2f %10llu %10llu %12llu\n", r->name, r->s[0].adds,
 	       tp, op, tp / op, (unsigned long long)r->s[0].grows[0],
 	       (unsigned long long)r->s[0].grows[1], (unsigned long long)r->s[0].counted);
+	return tp / op;
 }
 
 /* Alternate which side goes first, so neither always finds the caches warm. */
@@ -594,6 +596,7 @@ int main(int argc, char **argv)
 	static const size_t full_instances[] = { 8192, 2048, 512 };
 	static char full_names[3][32];
 	static struct row rows[8];
+	double ratio[sizeof(rows) / sizeof(rows[0])];
 	bool quick, prefaulted;
 	int reps;
 	size_t nrows = 0;
@@ -630,6 +633,9 @@ int main(int argc, char **argv)
 	       "two-pass ns/add", "one-pass ns/add", "ratio", "grows(2p)", "grows(1p)",
 	       "counted(2p)");
 	for (size_t i = 0; i < nrows; i++)
-		print_row(&rows[i], reps);
+		ratio[i] = print_row(&rows[i], reps);
+	printf("\n");
+	for (size_t i = 0; i < nrows; i++)
+		bench_summary(rows[i].name, ratio[i], NULL);
 	return 0;
 }

@@ -217,7 +217,16 @@ static double util_old(const struct round *r)
 	return 100.0 * (double)r->live * NR_CPUS / (double)r->kmalloc_copies;
 }
 
-static void utilization(bool quick)
+/* The figures main() passes on to the summary lines, as the tables print them. */
+struct headline {
+	int rounds;
+	double util[2][2]; /* last round, [shape: C type, arbitrary][policy] */
+	double util_old[2]; /* last round, [shape] */
+	double per_object;  /* memory per object, old / percpu */
+	double deref[2];    /* per_cpu_ptr, old / percpu, [sequential, random] */
+};
+
+static void utilization(bool quick, struct headline *h)
 {
 	int nr = quick ? 5 : 30;
 	struct round *res[2][2]; /* [shape: C type, arbitrary][policy] */
@@ -264,6 +273,13 @@ static void utilization(bool quick)
 	       old_pp, (double)e->old_copies / (double)e->objects,
 	       old_pp - (double)e->old_copies / (double)e->objects, PA_NR_CPUS);
 	printf("  ratio old / percpu: %.2fx\n", old_pp / ours_pp);
+	h->per_object = old_pp / ours_pp;
+	h->rounds = nr;
+	for (int shape = 0; shape < 2; shape++) {
+		for (int pol = 0; pol < 2; pol++)
+			h->util[shape][pol] = util(&res[shape][pol][nr]);
+		h->util_old[shape] = util_old(&res[shape][PERCPU_BEST_FIT][nr]);
+	}
 	printf("  final utilization (C types, best fit) %.2f%% (target >= 98%%: %s)\n\n",
 	       util(&res[0][PERCPU_BEST_FIT][nr]),
 	       quick ? "a quick run is too small to judge"
@@ -296,7 +312,7 @@ static uint64_t sum_old(struct pa_obj *const *objs, const uint32_t *order, size_
 	return s;
 }
 
-static void deref(bool quick, int reps)
+static void deref(bool quick, int reps, struct headline *h)
 {
 	size_t n = quick ? 4096 : 1u << 18;
 	uint64_t *ptrs = bench_calloc(n, sizeof(*ptrs));
@@ -359,6 +375,7 @@ static void deref(bool quick, int reps)
 		double a = bench_median(t[o][0], reps), b = bench_median(t[o][1], reps);
 
 		printf("%-12s %12.2f %12.2f %7.2fx\n", o ? "random" : "sequential", a, b, b / a);
+		h->deref[o] = b / a;
 	}
 	for (size_t i = 0; i < n; i++) {
 		percpu_free(w.pc, ptrs[i]);
@@ -373,13 +390,42 @@ static void deref(bool quick, int reps)
 
 int main(int argc, char **argv)
 {
+	static const char *const shape[2] = { "C types", "arbitrary pairs" };
+	struct headline h;
+	char name[96], target[64];
 	bool quick;
 	int reps;
 
 	bench_args(argc, argv, &quick, &reps, usage);
 	printf("bench_percpu: %u CPUs on 2 nodes, 4 KiB pages, %u KiB units\n\n", NR_CPUS,
 	       PCPU_MIN_UNIT_SIZE >> 10);
-	utilization(quick);
-	deref(quick, reps);
+	utilization(quick, &h);
+	deref(quick, reps, &h);
+
+	/* The same verdict as the utilization table's last line. */
+	snprintf(target, sizeof(target), ">= 98%%: %s",
+		 quick ? "a quick run is too small to judge"
+		       : bench_met(h.util[0][PERCPU_BEST_FIT] >= 98.0));
+	printf("\n");
+	for (int sh = 0; sh < 2; sh++) {
+		snprintf(name, sizeof(name), "utilization after %d rounds, %s, best fit", h.rounds,
+			 shape[sh]);
+		bench_summary_percent(name, h.util[sh][PERCPU_BEST_FIT], sh ? NULL : target);
+	}
+	for (int sh = 0; sh < 2; sh++) {
+		snprintf(name, sizeof(name), "utilization after %d rounds, %s, first fit (kernel)",
+			 h.rounds, shape[sh]);
+		bench_summary_percent(name, h.util[sh][PERCPU_FIRST_FIT], NULL);
+	}
+	for (int sh = 0; sh < 2; sh++) {
+		snprintf(name, sizeof(name), "utilization after %d rounds, %s, old scheme",
+			 h.rounds, shape[sh]);
+		bench_summary_percent(name, h.util_old[sh], NULL);
+	}
+	snprintf(name, sizeof(name), "memory per object, old scheme (NR_CPUS = %d) / percpu",
+		 PA_NR_CPUS);
+	bench_summary(name, h.per_object, NULL);
+	bench_summary("per_cpu_ptr, random order", h.deref[1], NULL);
+	bench_summary("per_cpu_ptr, sequential order", h.deref[0], NULL);
 	return 0;
 }
