@@ -510,7 +510,8 @@ static void take_firmware_map(struct world *w)
 /*
  * Before a model op above memblock, and before comparing: the models boot
  * when the machine has. 0 when booted; when the machine has not, what the
- * model says boot gives (FZ_RC_NONE: it would have booted).
+ * model says boot gives: an error, or 0 when it would have booted (the
+ * op's error then differs from it, and the run reports so).
  */
 static int model_ready(struct world *w)
 {
@@ -521,7 +522,7 @@ static int model_ready(struct world *w)
 		return 0;
 	rc = boot_prediction(w, &first, &last);
 	if (!w->mach)
-		return rc ? rc : FZ_RC_NONE;
+		return rc;
 	if (rc) {
 		fail_later(w, "the machine booted; the model says boot fails with %d", rc);
 		return FZ_RC_NONE;
@@ -540,7 +541,7 @@ static int model_ready(struct world *w)
 #define MODEL_BOOT()                                  \
 	do {                                          \
 		int boot_rc_ = model_ready(W);        \
-		if (boot_rc_)                         \
+		if (boot_rc_ || !W->m_booted)         \
 			return fz_rc(boot_rc_);       \
 	} while (0)
 
