@@ -1073,6 +1073,8 @@ static struct fz_result m_kexec(void *w, const uint64_t *a)
 			fail_later(W, "kho_serialize wrote %zu bytes, the model %zu (or other bytes)",
 				   W->blob_len, n);
 		accepted = km_decode(want, n, &W->lay, &in, &why);
+		if (!accepted)
+			km_set_free(&in); /* refused whole: nothing comes in */
 	}
 	/* The next memblock: the same memory, the firmware's reservations,
 	 * and one reservation per run of preserved pages. */
@@ -1159,16 +1161,16 @@ static struct fz_result m_restore(void *w, const uint64_t *a)
 /* ---- the table ---- */
 
 /* Ops above memblock boot the machine first (and the models with it). */
-#define BOOTED(name)                                                              \
-	static struct fz_result booted_i_##name(void *w, const uint64_t *a)             \
-	{                                                                         \
-		IMPL_BOOT();                                                      \
-		return i_##name(w, a);                                            \
-	}                                                                         \
-	static struct fz_result booted_m_##name(void *w, const uint64_t *a)             \
-	{                                                                         \
-		MODEL_BOOT();                                                     \
-		return m_##name(w, a);                                            \
+#define BOOTED(name)                                                        \
+	static struct fz_result booted_i_##name(void *w, const uint64_t *a) \
+	{                                                                   \
+		IMPL_BOOT();                                                \
+		return i_##name(w, a);                                      \
+	}                                                                   \
+	static struct fz_result booted_m_##name(void *w, const uint64_t *a) \
+	{                                                                   \
+		MODEL_BOOT();                                               \
+		return m_##name(w, a);                                      \
 	}
 #define m_drain_all m_none
 #define m_verify m_none
@@ -1196,7 +1198,8 @@ BOOTED(restore)
 #define A_H(n) { n, FZ_HANDLE, 0, 0, NULL }
 #define A_NID { "nid", FZ_INT, -1, 2, NULL }
 #define A_Q(n, hi) { n, FZ_INT, 0, hi, NULL }
-#define OP_B(name, flags, nargs, ...) { #name, flags, nargs, __VA_ARGS__, booted_i_##name, booted_m_##name }
+#define OP_B(name, flags, nargs, ...) \
+	{ #name, flags, nargs, __VA_ARGS__, booted_i_##name, booted_m_##name }
 #define MB_OP(name) { "mb_" #name, 0, 2, { A_Q("base_q", 1536), A_Q("size_q", 640) }, \
 		      i_mb_##name, m_mb_##name }
 
@@ -1219,10 +1222,12 @@ static const struct fz_op_def ops[] = {
 	{ "page_free", 0, 2, { { "pfn", FZ_INT, 0, 400, NULL }, { "order", FZ_INT, 0, 6, NULL } },
 	  booted_i_page_free_raw, booted_m_page_free_raw },
 	{ "vfree", 0, 1, { { "addr", FZ_ADDR, 0, 0, NULL } }, booted_i_vfree, booted_m_vfree },
-	{ "pcpu_free", 0, 1, { { "ptr", FZ_ADDR, 0, 0, NULL } }, booted_i_pcpu_free, booted_m_pcpu_free },
+	{ "pcpu_free", 0, 1, { { "ptr", FZ_ADDR, 0, 0, NULL } }, booted_i_pcpu_free,
+	  booted_m_pcpu_free },
 	/* memblock, before boot (skipped after); addresses in quarter pages */
-	{ "mb_add", 0, 3, { A_Q("base_q", 1536), A_Q("size_q", 640), { "nid", FZ_INT, -1, 1, NULL } },
-	  i_mb_add, m_mb_add },
+	{ "mb_add", 0, 3,
+	  { A_Q("base_q", 1536), A_Q("size_q", 640), { "nid", FZ_INT, -1, 1, NULL } }, i_mb_add,
+	  m_mb_add },
 	MB_OP(reserve),
 	MB_OP(reserve), /* twice: reserves are the common case */
 	MB_OP(remove),
@@ -1237,11 +1242,14 @@ static const struct fz_op_def ops[] = {
 	/* kho */
 	OP_B(preserve, 0, 1, { A_H("pfn") }),
 	OP_B(unpreserve, 0, 1, { A_H("pfn") }),
-	OP_B(preserve_raw, 0, 2, { { "pfn", FZ_INT, 0, 400, NULL }, { "order", FZ_INT, 0, 4, NULL } }),
-	OP_B(preserve_pages, 0, 2, { { "pfn", FZ_INT, 0, 400, NULL }, { "nr", FZ_INT, 1, 40, NULL } }),
+	OP_B(preserve_raw, 0, 2,
+	     { { "pfn", FZ_INT, 0, 400, NULL }, { "order", FZ_INT, 0, 4, NULL } }),
+	OP_B(preserve_pages, 0, 2,
+	     { { "pfn", FZ_INT, 0, 400, NULL }, { "nr", FZ_INT, 1, 40, NULL } }),
 	OP_B(kexec, FZ_RET_BOOL, 1, { { "handover", FZ_INT, 0, 1, NULL } }),
 	OP_B(restore, FZ_RET_VALUE, 1, { A_H("pfn") }),
-	{ "restore", FZ_RET_VALUE, 1, { { "pfn", FZ_INT, 0, 400, NULL } }, booted_i_restore, booted_m_restore },
+	{ "restore", FZ_RET_VALUE, 1, { { "pfn", FZ_INT, 0, 400, NULL } }, booted_i_restore,
+	  booted_m_restore },
 };
 
 enum {
