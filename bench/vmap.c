@@ -651,6 +651,9 @@ int main(int argc, char **argv)
 	bench_summary(w[W_RANDOM].name, ratio[W_RANDOM], NULL);
 	bench_summary(w[W_FIXED].name, ratio[W_FIXED], NULL);
 	bench_summary(w[W_FIX_ALIGN].name, ratio[W_FIX_ALIGN], NULL);
+	bench_summary(w[W_FULL_FIT].name, ratio[W_FULL_FIT], NULL);
+	bench_summary(w[W_RANDOM_ALIGN].name, ratio[W_RANDOM_ALIGN], NULL);
+	bench_summary(w[W_ALIGN_SHIFT].name, ratio[W_ALIGN_SHIFT], NULL);
 	snprintf(name, sizeof(name), "vmap's own ns/op growth, %u over %u live areas",
 		 scale_n[NR_SCALE - 1], scale_n[0]);
 	snprintf(target, sizeof(target), "<= 1.5x: %s", bench_met(growth <= 1.5));
