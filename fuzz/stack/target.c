@@ -66,7 +66,7 @@
 #define PAGE_SHIFT 8
 #define PAGE (1u << PAGE_SHIFT)
 #define QUANTUM 64u   /* memblock ops' unit: a quarter page */
-#define MAX_REGIONS 256
+#define MAX_REGIONS 2048 /* each op splits at most one region in three */
 #define VSTART 0x100000u
 #define VSIZE (16u << 20)
 #define MAX_OWNERS 1024
