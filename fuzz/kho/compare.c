@@ -5,18 +5,11 @@
 
 #include "compare.h"
 
-#define WALK_MAX 4096
-
-struct walk {
-	struct km_folio f[WALK_MAX];
-	size_t n;
-};
-
-static void walk_fn(void *ctx, uint64_t pfn, unsigned order)
+void km_walk_collect(void *ctx, uint64_t pfn, unsigned order)
 {
-	struct walk *wk = ctx;
+	struct km_walk *wk = ctx;
 
-	if (wk->n < WALK_MAX)
+	if (wk->n < KM_WALK_MAX)
 		wk->f[wk->n] = (struct km_folio){ pfn, order, false };
 	wk->n++;
 }
@@ -24,15 +17,16 @@ static void walk_fn(void *ctx, uint64_t pfn, unsigned order)
 const char *km_compare_set(const struct kho *k, enum kho_set_id id, const struct km_set *m,
 			   char *buf, size_t len)
 {
-	static struct walk wk;
+	static struct km_walk wk;
 	size_t j = 0;
 
 	wk.n = 0;
-	kho_walk(k, id, walk_fn, &wk);
+	kho_walk(k, id, km_walk_collect, &wk);
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->f[i].restored)
 			continue;
-		if (j >= wk.n || wk.f[j].pfn != m->f[i].pfn || wk.f[j].order != m->f[i].order) {
+		if (j >= wk.n || j >= KM_WALK_MAX || wk.f[j].pfn != m->f[i].pfn ||
+		    wk.f[j].order != m->f[i].order) {
 			snprintf(buf, len, "%s set: model has 0x%" PRIx64 "/%u, implementation %s",
 				 id == KHO_PRESERVED ? "preserved" : "incoming", m->f[i].pfn,
 				 m->f[i].order, j < wk.n ? "another folio there" : "none");

@@ -11,6 +11,15 @@
 #include "kho.h"
 #include "model.h"
 
+/* A set as kho_walk lists it: km_walk_collect(ctx = a struct km_walk)
+ * keeps the first KM_WALK_MAX folios and counts them all. */
+#define KM_WALK_MAX 4096
+struct km_walk {
+	struct km_folio f[KM_WALK_MAX];
+	size_t n;
+};
+void km_walk_collect(void *ctx, uint64_t pfn, unsigned order);
+
 /* The implementation's set id against the model's m, folio by folio in
  * kho_walk's order (restored folios left out): NULL when they agree, else
  * the first difference, written into buf. */

@@ -978,20 +978,6 @@ static const char *check(void *w)
 
 /* ---- comparing ---- */
 
-struct walk {
-	struct km_folio f[SPAN_MAX];
-	size_t n;
-};
-
-static void walk_fn(void *ctx, uint64_t pfn, unsigned order)
-{
-	struct walk *wk = ctx;
-
-	if (wk->n < SPAN_MAX)
-		wk->f[wk->n] = (struct km_folio){ pfn, order, false };
-	wk->n++;
-}
-
 static const char *page_class(enum buddy_page_state s)
 {
 	switch (s) {
@@ -1096,14 +1082,14 @@ static const char *compare(void *w, char *buf, size_t len)
 static const char *expect(void *w, const char *line, char *buf, size_t len)
 {
 	char copy[1024], *save = NULL, *tok;
-	static struct walk wk;
+	static struct km_walk wk;
 	size_t i = 0;
 
 	snprintf(copy, sizeof(copy), "%s", line);
 	tok = strtok_r(copy, " \t", &save);
 	if (tok && (!strcmp(tok, "preserved") || !strcmp(tok, "incoming"))) {
 		wk.n = 0;
-		kho_walk(kho_of(W), tok[0] == 'p' ? KHO_PRESERVED : KHO_INCOMING, walk_fn, &wk);
+		kho_walk(kho_of(W), tok[0] == 'p' ? KHO_PRESERVED : KHO_INCOMING, km_walk_collect, &wk);
 		while ((tok = strtok_r(NULL, " \t", &save))) {
 			char *slash = strchr(tok, '/');
 
@@ -1172,14 +1158,14 @@ static void dump_set(FILE *f, const char *name, const struct km_set *s)
 static void dump(void *w, FILE *f)
 {
 	static const char cls[] = "HRFAK";
-	static struct walk wk;
+	static struct km_walk wk;
 
 	dump_set(f, "preserved", &W->out);
 	dump_set(f, "incoming", &W->in);
 	wk.n = 0;
-	kho_walk(kho_of(W), KHO_PRESERVED, walk_fn, &wk);
+	kho_walk(kho_of(W), KHO_PRESERVED, km_walk_collect, &wk);
 	fprintf(f, "  implementation preserved:");
-	for (size_t i = 0; i < wk.n && i < SPAN_MAX; i++)
+	for (size_t i = 0; i < wk.n && i < KM_WALK_MAX; i++)
 		fprintf(f, " %" PRIx64 "/%u", wk.f[i].pfn, wk.f[i].order);
 	fprintf(f, "\n  model pages from pfn 0x%" PRIx64 " (H hole, R firmware, F free, "
 		   "A allocated, K kept by kho):\n  ", W->start);
