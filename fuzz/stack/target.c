@@ -102,6 +102,7 @@ struct world {
 	struct km_range mfw[MAX_REGIONS];
 	size_t nmfw;
 	bool m_booted; /* the models booted (the machine: mach != NULL) */
+	int boot_rc;   /* the machine's last failed boot (read in that op) */
 
 	struct mm_machine *mach;
 	struct kho *kho;
@@ -414,7 +415,7 @@ static int boot_impl(struct world *w)
 		return 0;
 	rc = mm_machine_boot_memblock(&w->mach, &w->mc, w->mb);
 	if (rc)
-		return rc;
+		return w->boot_rc = rc;
 	/* The first boot: the firmware's map for every kexec. */
 	w->nfw = memblock_region_count(w->mb, MEMBLOCK_RESERVED);
 	if (w->nfw > MAX_REGIONS)
@@ -510,8 +511,8 @@ static void take_firmware_map(struct world *w)
 /*
  * Before a model op above memblock, and before comparing: the models boot
  * when the machine has. 0 when booted; when the machine has not, what the
- * model says boot gives: an error, or 0 when it would have booted (the
- * op's error then differs from it, and the run reports so).
+ * model says boot gives. A boot that failed where the model boots is
+ * reported as such, whichever op tried it: one bug, one signature.
  */
 static int model_ready(struct world *w)
 {
@@ -521,6 +522,10 @@ static int model_ready(struct world *w)
 	if (w->m_booted)
 		return 0;
 	rc = boot_prediction(w, &first, &last);
+	if (!w->mach && !rc) {
+		fail_later(w, "boot failed with %d; the model boots", w->boot_rc);
+		return w->boot_rc;
+	}
 	if (!w->mach)
 		return rc;
 	if (rc) {
@@ -1342,7 +1347,8 @@ static const char *check(void *w)
 
 static const char *compare(void *w, char *buf, size_t len)
 {
-	model_ready(W); /* an op that booted, then met a fault */
+	if (W->mach)
+		model_ready(W); /* an op that booted, then met a fault */
 	if (W->pending[0]) {
 		snprintf(buf, len, "%s", W->pending);
 		return buf;
