@@ -40,28 +40,29 @@ static bool whole_pages(uint64_t base, uint64_t end, uint64_t page, uint64_t *fi
 	return *first < *last;
 }
 
-static int boot_memblock(struct mm_machine *m, const struct mm_machine_config *cfg,
+/* A memblock with cfg's memory (or, with none, like's) and reserved ranges. */
+static int boot_memblock(struct memblock **mb, const struct mm_machine_config *cfg,
 			 const struct memblock *like)
 {
 	struct memblock_config mc = { 128, 128, cfg->meta };
-	int err = memblock_create(&m->mb, &mc);
+	int err = memblock_create(mb, &mc);
 
 	for (size_t i = 0; !err && i < cfg->nr_memory; i++) {
 		const struct mm_range *r = &cfg->memory[i];
 
 		if (r->nid < 0 || r->nid >= BUDDY_MAX_NODES)
 			return -MM_EINVAL;
-		err = memblock_add_node(m->mb, r->base, r->size, r->nid, MEMBLOCK_NONE);
+		err = memblock_add_node(*mb, r->base, r->size, r->nid, MEMBLOCK_NONE);
 	}
 	/* No ranges given: like's memory, region by region. */
 	for (size_t i = 0; !err && like && !cfg->nr_memory &&
 			   i < memblock_region_count(like, MEMBLOCK_MEMORY); i++) {
 		const struct memblock_region *r = memblock_region(like, MEMBLOCK_MEMORY, i);
 
-		err = memblock_add_node(m->mb, r->base, r->size, r->nid, r->flags);
+		err = memblock_add_node(*mb, r->base, r->size, r->nid, r->flags);
 	}
 	for (size_t i = 0; !err && i < cfg->nr_reserved; i++)
-		err = memblock_reserve(m->mb, cfg->reserved[i].base, cfg->reserved[i].size);
+		err = memblock_reserve(*mb, cfg->reserved[i].base, cfg->reserved[i].size);
 	return err;
 }
 
@@ -199,23 +200,17 @@ static bool cfg_ok(const struct mm_machine_config *cfg)
 
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
 {
-	struct mm_machine *m;
+	struct memblock *mb = NULL;
 	int err;
 
 	if (!out || !cfg_ok(cfg))
 		return -MM_EINVAL;
-	m = machine_new(cfg, cfg->page_size ? cfg->page_size : 4096);
-	if (!m)
-		return -MM_ENOMEM;
-	err = boot_memblock(m, cfg, NULL);
+	err = boot_memblock(&mb, cfg, NULL);
 	if (!err)
-		err = boot_layers(m, cfg);
-	if (err) {
-		mm_machine_destroy(m);
-		return err;
-	}
-	*out = m;
-	return 0;
+		err = mm_machine_boot_memblock(out, cfg, mb);
+	if (err)
+		memblock_destroy(mb);
+	return err;
 }
 
 int mm_machine_boot_memblock(struct mm_machine **out, const struct mm_machine_config *cfg,
@@ -341,7 +336,7 @@ int mm_machine_kexec(struct mm_machine **out, const struct mm_machine_config *cf
 	m = machine_new(cfg, old->page_size);
 	if (!m)
 		return -MM_ENOMEM;
-	err = boot_memblock(m, cfg, old->mb);
+	err = boot_memblock(&m->mb, cfg, old->mb);
 	if (!err && !same_memory(m->mb, old->mb))
 		err = -MM_EINVAL;
 	if (!err)
