@@ -92,3 +92,23 @@ export AFL_LLVM_DENYLIST=$MM_ROOT/fuzz/coverage.ignore
 # report aborts like an ASan one.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+
+# kernel_tree: a kernel source tree to build kernel code from (the kernel
+# backend of fuzz_memblock, the real xarray and maple tree in bench_kho).
+# $KERNEL_SRC when set; otherwise Debian's linux-source-6.12, installed when
+# missing and unpacked once under build/. Prints the tree's path.
+kernel_tree() {
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		[ -f "$KERNEL_SRC/mm/memblock.c" ] || { echo "ci: $KERNEL_SRC is not a kernel tree" >&2; return 1; }
+		echo "$KERNEL_SRC"
+		return 0
+	fi
+	local tar=/usr/src/linux-source-6.12.tar.xz dir=$MM_ROOT/build/kernel
+	ensure_packages linux-source-6.12 >&2 || return 1
+	if [ ! -f "$dir/linux-source-6.12/.unpacked" ]; then
+		ci_log "unpacking $tar"
+		rm -rf "$dir" && mkdir -p "$dir" && tar -C "$dir" -xf "$tar" &&
+			touch "$dir/linux-source-6.12/.unpacked" || return 1
+	fi
+	echo "$dir/linux-source-6.12"
+}
