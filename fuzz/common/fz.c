@@ -842,6 +842,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 		bool skip = false;
 		char opbuf[512], a[64], b[64], sig[300];
 		const char *msg;
+		bool full;
 		char cmp[1024];
 		uint64_t failures = meta.failures;
 
@@ -854,7 +855,6 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 					args[k] = handles[args[k]].val;
 			}
 		}
-		fz_format_op(t, op, opbuf, sizeof(opbuf));
 		if (skip) {
 			ri.rc = FZ_RC_SKIPPED;
 			ri.val = 0;
@@ -869,6 +869,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 				rm = def->model(world, args);
 		}
 		if (!same_result(def, ri, rm)) {
+			fz_format_op(t, op, opbuf, sizeof(opbuf));
 			fz_format_result(def, ri, a, sizeof(a));
 			fz_format_result(def, rm, b, sizeof(b));
 			snprintf(sig, sizeof(sig), "result:%s", def->name);
@@ -878,6 +879,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 			break;
 		}
 		if (op->has_want && !same_result(def, ri, op->want)) {
+			fz_format_op(t, op, opbuf, sizeof(opbuf));
 			fz_format_result(def, ri, a, sizeof(a));
 			fz_format_result(def, op->want, b, sizeof(b));
 			snprintf(sig, sizeof(sig), "want:%s", def->name);
@@ -892,8 +894,15 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 			handles[nh].val = ri.val;
 			nh++;
 		}
+		/* The whole state every FZ_FULL_EVERY ops and after the last op;
+		 * what the op can have touched after the others. */
+		full = !t->compare_full || (i + 1) % FZ_FULL_EVERY == 0 || i + 1 == p->nops ||
+		       op->expects;
 		msg = t->compare ? t->compare(world, cmp, sizeof(cmp)) : NULL;
+		if (!msg && full && t->compare_full)
+			msg = t->compare_full(world, cmp, sizeof(cmp));
 		if (msg) {
+			fz_format_op(t, op, opbuf, sizeof(opbuf));
 			signature(sig, sizeof(sig), "state", msg);
 			ok = fail(f, t, world, (int)i, sig,
 				  "op %u: %s\n  state differs from the model: %s\n", i, opbuf, msg);
@@ -901,6 +910,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 		}
 		msg = t->check ? t->check(world) : NULL;
 		if (msg) {
+			fz_format_op(t, op, opbuf, sizeof(opbuf));
 			signature(sig, sizeof(sig), "check", msg);
 			ok = fail(f, t, world, (int)i, sig, "op %u: %s\n  check failed: %s\n", i,
 				  opbuf, msg);
@@ -929,6 +939,44 @@ static void report(const struct fz_target *t, const struct fz_prog *p,
 	fprintf(out, "---- the program as a trace:\n");
 	fz_print(t, p, results, out);
 	fprintf(out, "----\n");
+}
+
+/*
+ * libFuzzer's entropic schedule counts, for every feature of every run, how
+ * often it has been seen, and looks each one up in its list of rare
+ * features: every feature seen fewer than 255 times, by default. An op
+ * program runs thousands of the library's edges, each with its own hit-count
+ * buckets, so for the first hundreds of thousands of runs that list holds
+ * tens of thousands of features, and the lookups cost most of the CPU
+ * (ci/throughput measures it). Entropic itself stays: only the set of
+ * features it treats as rare is its floor, the rarest ones
+ * (-entropic_number_of_rarest_features). ci/bugs shows nothing is found
+ * later. A flag given on the command line wins: it comes after this one.
+ */
+static const char *const engine_defaults[] = {
+	"-entropic_feature_frequency_threshold=",
+	"-entropic_feature_frequency_threshold=1",
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char *args[256];
+	int n = *argc;
+
+	if (n < 1 || n + 2 > (int)(sizeof(args) / sizeof(args[0])))
+		return 0;
+	for (int i = 1; i < n; i++)
+		if (!strncmp((*argv)[i], engine_defaults[0], strlen(engine_defaults[0])))
+			return 0;
+	args[0] = (*argv)[0];
+	args[1] = (char *)engine_defaults[1];
+	for (int i = 1; i < n; i++)
+		args[i + 1] = (*argv)[i];
+	args[n + 1] = NULL;
+	*argc = n + 1;
+	*argv = args;
+	return 0;
 }
 
 int fz_fuzz_one(const struct fz_target *t, const uint8_t *data, size_t size)

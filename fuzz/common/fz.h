@@ -24,6 +24,7 @@
 #define FZ_MAX_CFG 32
 #define FZ_MAX_OPS 512
 #define FZ_MSG 2048
+#define FZ_FULL_EVERY 8 /* ops between two whole-state comparisons */
 
 /* How an argument is decoded from bytes, printed and parsed. */
 enum fz_kind {
@@ -108,8 +109,14 @@ struct fz_target {
 	 * when the config cannot be built (the input is skipped). */
 	void *(*create)(const uint64_t *cfg, struct mm_meta *meta);
 	void (*destroy)(void *world);
-	/* Implementation state vs model state: NULL when equal, else a message in buf. */
+	/* Implementation state vs model state: NULL when equal, else a message in buf.
+	 * compare runs after every op; when compare_full is set too, compare
+	 * may look only at what the last op can have touched (and at what is
+	 * cheap), and compare_full compares everything: after every
+	 * FZ_FULL_EVERY-th op, after an op with expect lines, and after the
+	 * last op, so a divergence anywhere still fails the same input. */
 	const char *(*compare)(void *world, char *buf, size_t len);
+	const char *(*compare_full)(void *world, char *buf, size_t len);
 	/* The layer's <layer>_check. */
 	const char *(*check)(void *world);
 	/* A trace "expect ..." line (text after "expect "), checked against the
