@@ -26,6 +26,7 @@
 struct pm_chunk {
 	uint64_t base;
 	uint8_t *used; /* per granule of a unit: 1 while a live object holds it */
+	uint64_t largest; /* the longest run of free granules, rescanned on change */
 	int64_t fit;   /* first fit, during one alloc: the lowest fit, or -1 */
 	unsigned slot; /* ... and the chunk's slot */
 };
@@ -123,7 +124,7 @@ static int64_t lowest_fit(const struct pm *m, unsigned ci, uint64_t bits, uint64
 	return -1;
 }
 
-static uint64_t largest_run(const struct pm *m, unsigned ci)
+static uint64_t scan_largest_run(const struct pm *m, unsigned ci)
 {
 	uint64_t best = 0, run = 0;
 
@@ -133,6 +134,11 @@ static uint64_t largest_run(const struct pm *m, unsigned ci)
 			best = run;
 	}
 	return best;
+}
+
+static uint64_t largest_run(const struct pm *m, unsigned ci)
+{
+	return m->chunks[ci].largest;
 }
 
 static unsigned slot_of(const struct pm *m, unsigned ci)
@@ -167,6 +173,7 @@ static uint64_t pages_needed(const struct pm *m, unsigned ci, uint64_t off, uint
 static void paint(struct pm *m, unsigned ci, uint64_t off, uint64_t bits, uint8_t v)
 {
 	memset(m->chunks[ci].used + off, v, (size_t)bits);
+	m->chunks[ci].largest = scan_largest_run(m, ci);
 }
 
 /* ---- operations ---- */
@@ -200,6 +207,7 @@ static int add_chunk(struct pm *m, uint64_t base)
 	m->chunks[at].used = calloc((size_t)m->granules, 1);
 	if (!m->chunks[at].used)
 		abort();
+	m->chunks[at].largest = m->granules;
 	m->nchunks++;
 	return (int)at;
 }

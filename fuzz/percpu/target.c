@@ -11,9 +11,10 @@
  * distinct one per object, CPU and byte). Before a free, and on a verify
  * op, every byte of every live object in every unit is read back; after
  * every op the first and last byte of each are. After every op the chunks
- * and their slots, the populated pages of every unit (through vmalloc's
- * page tables), the counters, and buddy's free pages must be what the
- * model says, and every layer's check must pass.
+ * and their slots, the counters, and buddy's free pages must be what the
+ * model says, and every layer's check must pass; every FZ_FULL_EVERY ops
+ * and after the last, so must the populated pages of every unit (through
+ * vmalloc's page tables).
  *
  * The header sets the shape: cpus, nodes, page size, unit pages, the pages
  * of memory (few enough that buddy runs out), and whether pages are
@@ -59,34 +60,54 @@ static uint8_t sig(uint64_t tag, unsigned cpu, uint64_t i)
 	return (uint8_t)(h >> 56);
 }
 
-/* Byte i of cpu's copy of the object at ptr, through the host memory. */
-static uint8_t *host_byte(struct world *w, uint64_t ptr, unsigned cpu, uint64_t i)
+/* The bytes of cpu's copy of the object at ptr from byte i to the end of
+ * its page (not past byte end), through the host memory: one translation a page. */
+static uint8_t *host_run(struct world *w, uint64_t ptr, unsigned cpu, uint64_t i, uint64_t end,
+			 uint64_t *run)
 {
+	uint64_t in_page = w->page - (ptr + i) % w->page;
+
+	*run = end - i < in_page ? end - i : in_page;
 	return percpu_host(w->pc, ptr + i, cpu);
 }
 
-/* Check bytes [from, to) of every copy of o (zero, or its signature), or
- * just the first and last byte; the first difference goes to pending. */
+/* Bytes [i, i + n) of cpu's copy of o must read zero or their signature;
+ * the first one that does not goes to pending. */
+static bool verify_run(struct world *w, const struct pm_object *o, unsigned cpu, uint64_t i,
+		       uint64_t n, bool zero)
+{
+	for (uint64_t run; n; i += run, n -= run) {
+		const uint8_t *p = host_run(w, o->ptr, cpu, i, i + n, &run);
+		uint64_t j = 0;
+		uint8_t want = zero ? 0 : sig(o->tag, cpu, i);
+
+		while (p && j < run && p[j] == (want = zero ? 0 : sig(o->tag, cpu, i + j)))
+			j++;
+		if (p && j == run)
+			continue;
+		snprintf(w->pending, sizeof(w->pending),
+			 "object 0x%" PRIx64 " (%" PRIu64 " bytes), cpu %u, byte %" PRIu64
+			 ": %s, expected 0x%02x", o->ptr, o->bytes, cpu, i + j,
+			 p ? "wrong data" : "no memory", want);
+		if (p)
+			snprintf(w->pending + strlen(w->pending), sizeof(w->pending) - strlen(w->pending),
+				 " (read 0x%02x)", p[j]);
+		return false;
+	}
+	return true;
+}
+
+/* Check every byte of every copy of o (zero, or its signature), or just
+ * the first and last byte; the first difference goes to pending. */
 static bool verify(struct world *w, const struct pm_object *o, bool zero, bool full)
 {
-	if (!w->backing)
+	if (!w->backing || !o->bytes)
 		return true;
 	for (unsigned cpu = 0; cpu < w->ncpus; cpu++)
-		for (uint64_t i = 0; i < o->bytes; i = full || i + 1 == o->bytes ? i + 1 : o->bytes - 1) {
-			const uint8_t *p = host_byte(w, o->ptr, cpu, i);
-			uint8_t want = zero ? 0 : sig(o->tag, cpu, i);
-
-			if (!p || *p != want) {
-				snprintf(w->pending, sizeof(w->pending),
-					 "object 0x%" PRIx64 " (%" PRIu64 " bytes), cpu %u, byte %" PRIu64
-					 ": %s, expected 0x%02x",
-					 o->ptr, o->bytes, cpu, i, p ? "wrong data" : "no memory", want);
-				if (p)
-					snprintf(w->pending + strlen(w->pending),
-						 sizeof(w->pending) - strlen(w->pending), " (read 0x%02x)", *p);
-				return false;
-			}
-		}
+		if (full ? !verify_run(w, o, cpu, 0, o->bytes, zero)
+			 : !verify_run(w, o, cpu, 0, 1, zero) ||
+				   !verify_run(w, o, cpu, o->bytes - 1, 1, zero))
+			return false;
 	return true;
 }
 
@@ -95,11 +116,11 @@ static void write_sig(struct world *w, const struct pm_object *o)
 	if (!w->backing)
 		return;
 	for (unsigned cpu = 0; cpu < w->ncpus; cpu++)
-		for (uint64_t i = 0; i < o->bytes; i++) {
-			uint8_t *p = host_byte(w, o->ptr, cpu, i);
+		for (uint64_t i = 0, run; i < o->bytes; i += run) {
+			uint8_t *p = host_run(w, o->ptr, cpu, i, o->bytes, &run);
 
-			if (p)
-				*p = sig(o->tag, cpu, i);
+			for (uint64_t j = 0; p && j < run; j++)
+				p[j] = sig(o->tag, cpu, i + j);
 		}
 }
 
@@ -286,6 +307,9 @@ static void collect(void *ctx, uint64_t base, unsigned slot)
 	l->n++;
 }
 
+/* After every op: the chunks and their slots, the counters, buddy's free
+ * pages, and the first and last byte of every object (every byte after a
+ * verify op). */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	static struct chunks impl;
@@ -312,19 +336,6 @@ static const char *compare(void *w, char *buf, size_t len)
 				 " in slot %u", i, impl.base[i], impl.slot[i], base, slot);
 			return buf;
 		}
-		/* Populated exactly where an object is, in every unit. */
-		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++)
-			for (unsigned cpu = 0; cpu < W->ncpus; cpu++) {
-				uint64_t at = base + cpu * W->unit_bytes + p * W->page;
-				bool mapped = !vmalloc_to_pfn(W->v, at, NULL);
-
-				if (mapped != pm_page_covered(W->m, i, p)) {
-					snprintf(buf, len, "chunk 0x%" PRIx64 " cpu %u page %" PRIu64
-						 " is %spopulated, model: %s", base, cpu, p,
-						 mapped ? "" : "not ", mapped ? "no object on it" : "an object on it");
-					return buf;
-				}
-			}
 	}
 	percpu_stats(W->pc, &st);
 	if (st.allocs != pm_nr_objects(W->m) || st.live_bytes != pm_live_bytes(W->m) ||
@@ -349,6 +360,31 @@ static const char *compare(void *w, char *buf, size_t len)
 			return buf;
 		}
 	W->verify_all = false;
+	return NULL;
+}
+
+/* Every FZ_FULL_EVERY ops and at the end: which pages of every unit are
+ * populated (exactly those an object lies on), one vmalloc lookup each. */
+static const char *compare_full(void *w, char *buf, size_t len)
+{
+	for (unsigned i = 0; i < pm_nr_chunks(W->m); i++) {
+		uint64_t base;
+		unsigned slot;
+
+		pm_chunk(W->m, i, &base, &slot);
+		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++)
+			for (unsigned cpu = 0; cpu < W->ncpus; cpu++) {
+				uint64_t at = base + cpu * W->unit_bytes + p * W->page, pfn;
+				bool mapped = !vmalloc_to_pfn(W->v, at, &pfn);
+
+				if (mapped != pm_page_covered(W->m, i, p)) {
+					snprintf(buf, len, "chunk 0x%" PRIx64 " cpu %u page %" PRIu64
+						 " is %spopulated, model: %s", base, cpu, p,
+						 mapped ? "" : "not ", mapped ? "no object on it" : "an object on it");
+					return buf;
+				}
+			}
+	}
 	return NULL;
 }
 
@@ -408,6 +444,7 @@ static const struct fz_target target = {
 	.create = create,
 	.destroy = destroy,
 	.compare = compare,
+	.compare_full = compare_full,
 	.check = check,
 	.expect = expect,
 	.dump = dump,
