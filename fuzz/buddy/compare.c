@@ -28,15 +28,19 @@ static const char *state_name(enum bm_state s)
 	return n[s];
 }
 
-const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, size_t len)
+const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t lo,
+			     uint64_t hi, char *buf, size_t len)
 {
-	uint64_t model_free[BUDDY_MAX_NODES] = { 0 }; /* counted in the page walk */
 	bool drained = true;
 
+	if (lo < buddy_start_pfn(b))
+		lo = buddy_start_pfn(b);
+	if (hi > buddy_end_pfn(b))
+		hi = buddy_end_pfn(b);
 	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
 		if (buddy_nr_cached(b, cpu))
 			drained = false;
-	for (uint64_t pfn = buddy_start_pfn(b); pfn < buddy_end_pfn(b); pfn++) {
+	for (uint64_t pfn = lo; pfn < hi; pfn++) {
 		struct buddy_page_info i;
 		struct bm_page p;
 		enum bm_state s;
@@ -55,8 +59,6 @@ const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, siz
 				 p.order, p.refcount, p.nid);
 			return buf;
 		}
-		if (p.state == BM_FREE && p.nid >= 0 && p.nid < BUDDY_MAX_NODES)
-			model_free[p.nid]++;
 		if (drained) {
 			int want = bm_free_block_order(m, pfn);
 			int got = i.state == BUDDY_FREE ? (int)i.order : -1;
@@ -70,6 +72,14 @@ const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, siz
 			}
 		}
 	}
+	return NULL;
+}
+
+const char *bm_compare_counts(const struct bm *m, const struct buddy *b, char *buf, size_t len)
+{
+	uint64_t model_free[BUDDY_MAX_NODES];
+
+	bm_nr_free_per_node(m, model_free, BUDDY_MAX_NODES);
 	for (int nid = 0; nid < BUDDY_MAX_NODES; nid++)
 		if (buddy_nr_free(b, nid) != model_free[nid]) {
 			snprintf(buf, len, "node %d: %" PRIu64 " free pages, model %" PRIu64, nid,
@@ -77,4 +87,11 @@ const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, siz
 			return buf;
 		}
 	return NULL;
+}
+
+const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, size_t len)
+{
+	const char *e = bm_compare_pages(m, b, buddy_start_pfn(b), buddy_end_pfn(b), buf, len);
+
+	return e ? e : bm_compare_counts(m, b, buf, len);
 }

@@ -542,6 +542,16 @@ bool bm_page(const struct bm *m, uint64_t pfn, struct bm_page *out)
 	return true;
 }
 
+void bm_nr_free_per_node(const struct bm *m, uint64_t *free, unsigned nr_nodes)
+{
+	for (unsigned nid = 0; nid < nr_nodes; nid++)
+		free[nid] = 0;
+	for (uint64_t i = 0; i < m->end_pfn - m->start_pfn; i++)
+		if (m->pages[i].state == BM_FREE && m->pages[i].nid >= 0 &&
+		    (unsigned)m->pages[i].nid < nr_nodes)
+			free[m->pages[i].nid]++;
+}
+
 uint64_t bm_nr_free(const struct bm *m, int nid)
 {
 	uint64_t n = 0;

@@ -62,6 +62,8 @@ int bm_drain(struct bm *m, unsigned cpu); /* argument check only */
 /* The record of a pfn; false outside the span. */
 bool bm_page(const struct bm *m, uint64_t pfn, struct bm_page *out);
 uint64_t bm_nr_free(const struct bm *m, int nid); /* nid NUMA_NO_NODE: all */
+/* free[nid] for every nid below nr_nodes, in one pass. */
+void bm_nr_free_per_node(const struct bm *m, uint64_t *free, unsigned nr_nodes);
 /* The greedy decomposition of the free pages into maximal naturally aligned
  * blocks (each in one node and one section, at most max_order): the order
  * of the block whose head is pfn, or -1 when pfn heads none. */

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_buddy: every buddy operation, applied to lib/buddy.c and to the
- * per-page model. After each op every page's state, order, refcount and
- * node must agree, the free counts per node must agree, and whenever no
- * per-CPU cache holds pages the free lists must be exactly the greedy
- * decomposition of the free pages; buddy_check must pass.
+ * per-page model. After each op the free counts per node must agree, and
+ * so must every page the op can have touched (the max-order blocks around
+ * the pages it names or returns; the whole span when it emptied the
+ * per-CPU caches): its state, order, refcount and node, and whenever no
+ * per-CPU cache holds pages, its free block against the greedy
+ * decomposition of the free pages. Every FZ_FULL_EVERY ops and after the
+ * last, every page of the span is compared so. buddy_check runs after
+ * every op.
  *
  * The header sets the shape: nodes, cpus, max order, section size, cache
  * marks, up to three memory ranges with holes between them, and whether
@@ -20,7 +24,7 @@
 #include "compare.h"
 #include "model.h"
 
-#define SPAN 640      /* pages in the span: every op compares them all */
+#define SPAN 640      /* pages in the span */
 #define PFN_HI 700    /* pfn arguments reach a little past it */
 #define NR_HI 300
 #define BACKING_PAGE 64 /* bytes per backed page: small, the data is a witness */
@@ -30,9 +34,29 @@ struct world {
 	struct bm *m;
 	int impl_rc;       /* the implementation's last allocation, for the model */
 	uint64_t impl_pfn;
+	uint64_t block;    /* pages in a max-order block */
+	uint64_t lo, hi;   /* the pages the last op can have touched (see touch) */
+	uint64_t cached;   /* pages in the per-CPU caches after the last op */
 };
 
 #define W ((struct world *)w)
+
+/* An op named or returned pages [pfn, pfn + nr): what it can change
+ * without a cache drain lies in the max-order blocks around them (a free
+ * merges up to one, an allocation splits one). What a drain of a per-CPU
+ * cache changes elsewhere, the whole-state comparison sees. */
+static void touch(struct world *w, uint64_t pfn, uint64_t nr)
+{
+	uint64_t lo = pfn & ~(w->block - 1), hi = pfn + (nr ? nr : 1);
+
+	if (hi < pfn || hi > UINT64_MAX - w->block)
+		hi = UINT64_MAX - w->block;
+	hi = (hi + w->block - 1) & ~(w->block - 1);
+	if (lo < w->lo)
+		w->lo = lo;
+	if (hi > w->hi)
+		w->hi = hi;
+}
 
 /* Bad (raw) arguments keep their badness when narrowed. */
 static unsigned u_arg(uint64_t v)
@@ -75,8 +99,10 @@ static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
 
 	W->impl_rc = buddy_alloc_pages(W->b, u_arg(a[0]), nid_arg(a[1]), &pfn);
 	W->impl_pfn = pfn;
-	if (!W->impl_rc)
+	if (!W->impl_rc) {
 		witness(W, pfn, (uint64_t)1 << u_arg(a[0]));
+		touch(W, pfn, (uint64_t)1 << u_arg(a[0]));
+	}
 	return fz_val(W->impl_rc, pfn);
 }
 static struct fz_result m_alloc_pages(void *w, const uint64_t *a)
@@ -89,6 +115,7 @@ static struct fz_result m_alloc_pages(void *w, const uint64_t *a)
 
 static struct fz_result i_free_pages(void *w, const uint64_t *a)
 {
+	touch(W, a[0], u_arg(a[1]) < 64 ? (uint64_t)1 << u_arg(a[1]) : 1);
 	return fz_rc(buddy_free_pages(W->b, a[0], u_arg(a[1])));
 }
 static struct fz_result m_free_pages(void *w, const uint64_t *a)
@@ -98,6 +125,7 @@ static struct fz_result m_free_pages(void *w, const uint64_t *a)
 
 static struct fz_result i_get_page(void *w, const uint64_t *a)
 {
+	touch(W, a[0], 1);
 	return fz_rc(buddy_get_page(W->b, a[0]));
 }
 static struct fz_result m_get_page(void *w, const uint64_t *a)
@@ -107,6 +135,7 @@ static struct fz_result m_get_page(void *w, const uint64_t *a)
 
 static struct fz_result i_put_page(void *w, const uint64_t *a)
 {
+	touch(W, a[0], 1);
 	return fz_rc(buddy_put_page(W->b, a[0]));
 }
 static struct fz_result m_put_page(void *w, const uint64_t *a)
@@ -116,6 +145,7 @@ static struct fz_result m_put_page(void *w, const uint64_t *a)
 
 static struct fz_result i_split_page(void *w, const uint64_t *a)
 {
+	touch(W, a[0], u_arg(a[1]) < 64 ? (uint64_t)1 << u_arg(a[1]) : 1);
 	return fz_rc(buddy_split_page(W->b, a[0], u_arg(a[1])));
 }
 static struct fz_result m_split_page(void *w, const uint64_t *a)
@@ -125,6 +155,7 @@ static struct fz_result m_split_page(void *w, const uint64_t *a)
 
 static struct fz_result i_free_contig(void *w, const uint64_t *a)
 {
+	touch(W, a[0], a[1]);
 	return fz_rc(buddy_free_contig_range(W->b, a[0], a[1]));
 }
 static struct fz_result m_free_contig(void *w, const uint64_t *a)
@@ -136,6 +167,7 @@ static struct fz_result i_alloc_contig_range(void *w, const uint64_t *a)
 {
 	int rc = buddy_alloc_contig_range(W->b, a[0], a[1]);
 
+	touch(W, a[0], a[1] > a[0] ? a[1] - a[0] : 1);
 	if (!rc)
 		witness(W, a[0], a[1] - a[0]);
 	return fz_rc(rc);
@@ -150,8 +182,10 @@ static struct fz_result i_alloc_contig_pages(void *w, const uint64_t *a)
 	uint64_t pfn = 0;
 	int rc = buddy_alloc_contig_pages(W->b, a[0], nid_arg(a[1]), &pfn);
 
-	if (!rc)
+	if (!rc) {
 		witness(W, pfn, a[0]);
+		touch(W, pfn, a[0]);
+	}
 	return fz_val(rc, pfn);
 }
 static struct fz_result m_alloc_contig_pages(void *w, const uint64_t *a)
@@ -185,6 +219,7 @@ static struct fz_result m_drain_all(void *w, const uint64_t *a)
 
 static struct fz_result i_add_memory(void *w, const uint64_t *a)
 {
+	touch(W, a[0], a[1]);
 	return fz_rc(buddy_add_memory(W->b, a[0], a[1], nid_arg(a[2])));
 }
 static struct fz_result m_add_memory(void *w, const uint64_t *a)
@@ -194,6 +229,7 @@ static struct fz_result m_add_memory(void *w, const uint64_t *a)
 
 static struct fz_result i_free_boot(void *w, const uint64_t *a)
 {
+	touch(W, a[0], a[1]);
 	return fz_rc(buddy_free_boot_range(W->b, a[0], a[1]));
 }
 static struct fz_result m_free_boot(void *w, const uint64_t *a)
@@ -214,6 +250,7 @@ static struct fz_result i_claim_reserved(void *w, const uint64_t *a)
 {
 	int rc = buddy_claim_reserved(W->b, a[0], u_arg(a[1]));
 
+	touch(W, a[0], u_arg(a[1]) < 64 ? (uint64_t)1 << u_arg(a[1]) : 1);
 	if (!rc)
 		witness(W, a[0], (uint64_t)1 << u_arg(a[1]));
 	return fz_rc(rc);
@@ -310,6 +347,8 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 			 bc.nr_cpus);
 	if (!w->m || buddy_create(&w->b, &bc) != 0)
 		abort();
+	w->block = (uint64_t)1 << bc.max_order;
+	w->lo = UINT64_MAX;
 	/* The memory map: up to three ranges with holes between them. Boot is
 	 * part of the config, not of the ops: both sides must accept it. */
 	at = c[C_START];
@@ -342,7 +381,37 @@ static const char *check(void *w)
 	return buddy_check(W->b);
 }
 
+static uint64_t nr_cached(const struct buddy *b)
+{
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
+		n += buddy_nr_cached(b, cpu);
+	return n;
+}
+
+/* After every op: the pages it can have touched, and the free pages of
+ * every node. An op that emptied the caches (a drain, or an allocation
+ * that drained them first) can have merged free blocks anywhere: then the
+ * whole span, whose free lists can now be checked. */
 static const char *compare(void *w, char *buf, size_t len)
+{
+	const char *e = NULL;
+	uint64_t cached = nr_cached(W->b);
+
+	if (W->cached && !cached)
+		touch(W, 0, UINT64_MAX);
+	W->cached = cached;
+
+	if (W->lo < W->hi)
+		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, buf, len);
+	W->lo = UINT64_MAX;
+	W->hi = 0;
+	return e ? e : bm_compare_counts(W->m, W->b, buf, len);
+}
+
+/* Every FZ_FULL_EVERY ops and after the last: every page of the span. */
+static const char *compare_full(void *w, char *buf, size_t len)
 {
 	return bm_compare(W->m, W->b, buf, len);
 }
@@ -382,6 +451,7 @@ static const struct fz_target target = {
 	.create = create,
 	.destroy = destroy,
 	.compare = compare,
+	.compare_full = compare_full,
 	.check = check,
 	.dump = dump,
 };
