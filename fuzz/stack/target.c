@@ -32,14 +32,16 @@
  *    its owner wrote before the kexec.
  *
  * After every op: memblock's regions and free ranges against its model;
- * once booted, every page's state, order, refcount and node against the
- * page model (and, with no page cached per CPU, the free lists against the
- * greedy decomposition), every vmap area against the interval model,
- * percpu's chunks and slots against its model, the pages percpu maps, kho's
- * preserved and incoming sets, the data written through each layer (a
- * signature at both ends of every page of every buddy block and vmalloc'ed
- * area, of every CPU's copy of every percpu object, read back through
- * vmap_pages aliases too), and every layer's check.
+ * once booted, the free pages of every node against the page model, every
+ * vmap area against the interval model, percpu's chunks and slots against
+ * its model, the pages percpu maps, kho's preserved and incoming sets, and
+ * every layer's check. Every FZ_FULL_EVERY ops and after the last, also
+ * every page's state, order, refcount and node against the page model
+ * (and, with no page cached per CPU, the free lists against the greedy
+ * decomposition), and the data written through each layer (a signature at
+ * both ends of every page of every buddy block and vmalloc'ed area, of
+ * every CPU's copy of every percpu object, read back through vmap_pages
+ * aliases too).
  *
  * The header sets the machine: one or two memory ranges (a hole between
  * them, the second possibly on node 1), a reserved range in the first,
@@ -1357,8 +1359,8 @@ static const char *compare(void *w, char *buf, size_t len)
 		return buf;
 	if (!W->mach)
 		return NULL;
-	/* Every page, every vmap area, kho's sets. */
-	if (bm_compare(W->bm, W->b, buf, len) || vmm_compare(W->vmm, W->vm, buf, len) ||
+	/* Free pages per node, every vmap area, kho's sets. */
+	if (bm_compare_counts(W->bm, W->b, buf, len) || vmm_compare(W->vmm, W->vm, buf, len) ||
 	    km_compare_set(W->kho, KHO_PRESERVED, &W->kout, buf, len) ||
 	    km_compare_set(W->kho, KHO_INCOMING, &W->kin, buf, len))
 		return buf;
@@ -1379,7 +1381,17 @@ static const char *compare(void *w, char *buf, size_t len)
 			return buf;
 		}
 	}
-	/* Every owner's data (both ends of each page or copy). */
+	return NULL;
+}
+
+/* Every FZ_FULL_EVERY ops and after the last: every page, and every
+ * owner's data (both ends of each page or copy). */
+static const char *compare_full(void *w, char *buf, size_t len)
+{
+	if (!W->mach)
+		return NULL;
+	if (bm_compare_pages(W->bm, W->b, buddy_start_pfn(W->b), buddy_end_pfn(W->b), buf, len))
+		return buf;
 	for (unsigned i = 0; i < W->nown; i++)
 		if (W->own[i].live && !check_owner(W, &W->own[i])) {
 			snprintf(buf, len, "%s", W->pending);
@@ -1413,6 +1425,7 @@ static const struct fz_target target = {
 	.create = create,
 	.destroy = destroy,
 	.compare = compare,
+	.compare_full = compare_full,
 	.check = check,
 	.dump = dump,
 };
