@@ -88,7 +88,9 @@ static void *mm_meta_get(struct mm_meta *m, size_t size, bool zero)
 		m->failures++;
 		return NULL;
 	}
-	if (m->alloc_fn)
+	if (!zero && m->array_fn)
+		p = m->array_fn(m->ctx, size);
+	else if (m->alloc_fn)
 		p = m->alloc_fn(m->ctx, size);
 	else
 		p = zero ? calloc(1, size) : malloc(size);

@@ -105,8 +105,11 @@ static inline uint64_t mm_max(uint64_t a, uint64_t b)
  * allocator without faults.
  */
 struct mm_meta {
-	/* Optional host allocator; NULL means calloc/free. alloc must zero. */
+	/* Optional host allocator; NULL means calloc/free. alloc must zero.
+	 * array_fn, also optional, serves mm_meta_array, whose memory need
+	 * not be zeroed; NULL means alloc_fn. */
 	void *(*alloc_fn)(void *ctx, size_t size);
+	void *(*array_fn)(void *ctx, size_t size);
 	void (*free_fn)(void *ctx, void *p, size_t size);
 	void *ctx;
 

@@ -160,11 +160,52 @@ static void test_host_hook(void)
 	mm_meta_free(NULL, z, 16);
 }
 
+/* array_fn serves mm_meta_array only; the zeroed calls still go to
+ * alloc_fn, and both are counted and freed through free_fn alike. */
+static unsigned array_calls;
+
+static void *host_array(void *ctx, size_t size)
+{
+	array_calls++;
+	return host_alloc(ctx, size);
+}
+
+static void test_array_hook(void)
+{
+	struct host h = { 0 };
+	struct mm_meta m;
+	unsigned char *a, *b;
+
+	mm_meta_init(&m);
+	m.alloc_fn = host_alloc;
+	m.array_fn = host_array;
+	m.free_fn = host_free;
+	m.ctx = &h;
+	a = mm_meta_array(&m, 4, 8);
+	CHECK(a == h.pool[0]);
+	CHECK_EQ(array_calls, 1);
+	b = mm_meta_calloc(&m, 4, 8);
+	CHECK(b == h.pool[1]);
+	CHECK_EQ(array_calls, 1);
+	CHECK_EQ(m.live, 2);
+	CHECK_EQ(m.live_bytes, 64);
+	/* The schedule fails an array call before the host sees it. */
+	mm_meta_fail_at(&m, 1, false);
+	CHECK(mm_meta_array(&m, 2, 8) == NULL);
+	CHECK_EQ(array_calls, 1);
+	CHECK_EQ(m.failures, 1);
+	mm_meta_free(&m, a, 32);
+	mm_meta_free(&m, b, 32);
+	CHECK_EQ(h.frees, 2);
+	CHECK_EQ(m.live, 0);
+}
+
 int main(void)
 {
 	test_errors();
 	test_arith();
 	test_fault_schedule();
 	test_host_hook();
+	test_array_hook();
 	return check_summary("test_mm");
 }

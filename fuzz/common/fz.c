@@ -811,6 +811,84 @@ static void signature(char *sig, size_t len, const char *kind, const char *msg)
 	sig[n] = 0;
 }
 
+/*
+ * The bookkeeping allocator of a run. Backing memory (a machine's pages)
+ * is hundreds of KiB; from malloc it is a fresh mapping on every run, so
+ * each page the run touches costs a page fault and the kernel's zeroing.
+ * Blocks of FZ_REUSE_MIN bytes or more are taken in power-of-two sizes and
+ * kept for the next run instead, handed out again (zeroed, unless for
+ * mm_meta_array, whose memory no layer reads before writing it) and
+ * unpoisoned first (the layer that had them may have left
+ * them poisoned), with the part past the size asked for poisoned, so an
+ * access past the end is still reported.
+ */
+#define FZ_REUSE_MIN (64u << 10)
+#define FZ_REUSE_SLOTS 8
+
+static struct {
+	void *p;
+	size_t cap;
+} reuse[FZ_REUSE_SLOTS];
+
+static size_t reuse_cap(size_t size)
+{
+	size_t cap = FZ_REUSE_MIN;
+
+	while (cap < size && cap <= SIZE_MAX / 2)
+		cap *= 2;
+	return cap < size ? 0 : cap;
+}
+
+static void *reuse_get(size_t size, bool zero)
+{
+	size_t cap = size >= FZ_REUSE_MIN ? reuse_cap(size) : 0;
+	void *p = NULL;
+
+	if (!cap)
+		return zero ? calloc(1, size) : malloc(size);
+	for (unsigned i = 0; i < FZ_REUSE_SLOTS && !p; i++)
+		if (reuse[i].p && reuse[i].cap == cap) {
+			p = reuse[i].p;
+			reuse[i].p = NULL;
+			mm_unpoison(p, size);
+			if (zero)
+				memset(p, 0, size);
+		}
+	if (!p && !(p = zero ? calloc(1, cap) : malloc(cap)))
+		return NULL;
+	mm_poison((char *)p + size, cap - size);
+	return p;
+}
+
+static void *run_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return reuse_get(size, true);
+}
+
+/* mm_meta_array's memory (backing pages among it) is not zeroed. */
+static void *run_array(void *ctx, size_t size)
+{
+	(void)ctx;
+	return reuse_get(size, false);
+}
+
+static void run_free(void *ctx, void *p, size_t size)
+{
+	size_t cap = size >= FZ_REUSE_MIN ? reuse_cap(size) : 0;
+
+	(void)ctx;
+	for (unsigned i = 0; cap && i < FZ_REUSE_SLOTS; i++)
+		if (!reuse[i].p) {
+			reuse[i].p = p;
+			reuse[i].cap = cap;
+			return;
+		}
+	if (cap)
+		mm_unpoison(p, cap);
+	free(p);
+}
+
 bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result *results,
 	    struct fz_failure *f)
 {
@@ -825,6 +903,9 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 	for (unsigned i = 0; results && i < p->nops; i++)
 		results[i].rc = FZ_RC_NONE;
 	mm_meta_init(&meta);
+	meta.alloc_fn = run_alloc;
+	meta.array_fn = run_array;
+	meta.free_fn = run_free;
 	world = t->create(p->cfg, &meta);
 	if (!world)
 		return true; /* a config the target does not build: nothing to check */
