@@ -29,9 +29,9 @@ static const char *state_name(enum bm_state s)
 }
 
 const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t lo,
-			     uint64_t hi, char *buf, size_t len)
+			     uint64_t hi, bool lists, char *buf, size_t len)
 {
-	bool drained = true;
+	bool drained = lists;
 
 	if (lo < buddy_start_pfn(b))
 		lo = buddy_start_pfn(b);
@@ -91,7 +91,7 @@ const char *bm_compare_counts(const struct bm *m, const struct buddy *b, char *b
 
 const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, size_t len)
 {
-	const char *e = bm_compare_pages(m, b, buddy_start_pfn(b), buddy_end_pfn(b), buf, len);
+	const char *e = bm_compare_pages(m, b, buddy_start_pfn(b), buddy_end_pfn(b), true, buf, len);
 
 	return e ? e : bm_compare_counts(m, b, buf, len);
 }

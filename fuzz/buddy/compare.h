@@ -16,10 +16,11 @@
  * agree, else the first difference, written into buf. */
 const char *bm_compare(const struct bm *m, const struct buddy *b, char *buf, size_t len);
 
-/* The two halves of it: the pages of [lo, hi) (clipped to the span), and
- * the free pages of every node. */
+/* The two halves of it: the pages of [lo, hi) (clipped to the span; with
+ * lists, and no page cached, their free blocks against the greedy
+ * decomposition too), and the free pages of every node. */
 const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t lo,
-			     uint64_t hi, char *buf, size_t len);
+			     uint64_t hi, bool lists, char *buf, size_t len);
 const char *bm_compare_counts(const struct bm *m, const struct buddy *b, char *buf, size_t len);
 
 #endif

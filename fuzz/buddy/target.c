@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_buddy: every buddy operation, applied to lib/buddy.c and to the
- * per-page model. After each op the free counts per node must agree, and
- * so must every page the op can have touched (the max-order blocks around
- * the pages it names or returns; the whole span when it emptied the
- * per-CPU caches): its state, order, refcount and node, and whenever no
- * per-CPU cache holds pages, its free block against the greedy
- * decomposition of the free pages. Every FZ_FULL_EVERY ops and after the
- * last, every page of the span is compared so. buddy_check runs after
- * every op.
+ * per-page model. After each op, every page the op can have touched (the
+ * max-order blocks around the pages it names or returns; the whole span
+ * when it emptied the per-CPU caches) must agree: its state, order,
+ * refcount and node. Every FZ_FULL_EVERY ops and after the last, so must
+ * every page of the span, the free counts per node, and whenever no
+ * per-CPU cache holds pages, the free lists against the greedy
+ * decomposition of the free pages. buddy_check runs after every op.
  *
  * The header sets the shape: nodes, cpus, max order, section size, cache
  * marks, up to three memory ranges with holes between them, and whether
@@ -390,10 +389,10 @@ static uint64_t nr_cached(const struct buddy *b)
 	return n;
 }
 
-/* After every op: the pages it can have touched, and the free pages of
- * every node. An op that emptied the caches (a drain, or an allocation
+/* After every op: the state, node, order and refcount of the pages it can
+ * have touched. An op that emptied the caches (a drain, or an allocation
  * that drained them first) can have merged free blocks anywhere: then the
- * whole span, whose free lists can now be checked. */
+ * whole span. */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	const char *e = NULL;
@@ -402,15 +401,16 @@ static const char *compare(void *w, char *buf, size_t len)
 	if (W->cached && !cached)
 		touch(W, 0, UINT64_MAX);
 	W->cached = cached;
-
 	if (W->lo < W->hi)
-		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, buf, len);
+		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, false, buf, len);
 	W->lo = UINT64_MAX;
 	W->hi = 0;
-	return e ? e : bm_compare_counts(W->m, W->b, buf, len);
+	return e;
 }
 
-/* Every FZ_FULL_EVERY ops and after the last: every page of the span. */
+/* Every FZ_FULL_EVERY ops and after the last: every page of the span, the
+ * free lists against the greedy decomposition when nothing is cached, and
+ * the free pages of every node. */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
 	return bm_compare(W->m, W->b, buf, len);

@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -239,7 +240,9 @@ void fz_prog_init(struct fz_prog *p, const struct fz_target *t)
 			fprintf(stderr, "%s: op %s has too many arguments\n", t->name, t->ops[i].name);
 			abort();
 		}
-	memset(p, 0, sizeof(*p));
+	/* Not the ops: each is cleared when it is added (tens of KiB a run). */
+	memset(p, 0, offsetof(struct fz_prog, ops));
+	p->head_expects = p->comment = NULL;
 	for (unsigned i = 0; i < t->ncfg; i++)
 		p->cfg[i] = t->cfg[i].def;
 }

@@ -30,6 +30,7 @@
  * checksum, so that damage reaches the structural checks behind it.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,10 +63,6 @@ struct world {
 
 	/* the model */
 	struct km_set out, in;
-	uint8_t page[SPAN_MAX];
-	int node[SPAN_MAX];
-	uint64_t sig[SPAN_MAX]; /* the signature an allocated page holds, or 0 */
-	struct alloc allocs[SPAN_MAX];
 	unsigned nallocs;
 	uint64_t serial; /* signatures written so far */
 	struct km_range want_res[MAX_RES];
@@ -85,9 +82,16 @@ struct world {
 	/* an op's impl half leaves here what its model half needs */
 	int impl_rc;
 	uint64_t impl_val;
-	uint64_t taken[SPAN_MAX]; /* exhaust: the pfns buddy handed out */
 	size_t ntaken;
 	char why[512]; /* the model's objection, reported by compare */
+
+	/* The tables: create zeroes the world up to here, and of these only
+	 * what the span uses; the rest is read only below its count. */
+	uint8_t page[SPAN_MAX];
+	int node[SPAN_MAX];
+	uint64_t sig[SPAN_MAX]; /* the signature an allocated page holds, or 0 */
+	struct alloc allocs[SPAN_MAX];
+	uint64_t taken[SPAN_MAX]; /* exhaust: the pfns buddy handed out */
 };
 
 #define W ((struct world *)w)
@@ -914,12 +918,13 @@ static const struct fz_cfg_def cfg[] = {
 
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = malloc(sizeof(*w));
 	uint64_t s0 = c[C_START], e0 = s0 + c[C_LEN0], s1 = e0 + c[C_GAP], e1 = s1 + c[C_LEN1];
 	size_t nmem = c[C_LEN1] ? 2 : 1;
 
 	if (!w)
 		abort();
+	memset(w, 0, offsetof(struct world, page));
 	w->mem[0] = (struct mm_range){ s0 << PAGE_SHIFT, (e0 - s0) << PAGE_SHIFT, 0 };
 	w->mem[1] = (struct mm_range){ s1 << PAGE_SHIFT, (e1 - s1) << PAGE_SHIFT,
 				       c[C_NODES] == 2 ? 1 : 0 };
@@ -942,6 +947,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	w->end = buddy_end_pfn(buddy_of(w));
 	if (w->end - w->start > SPAN_MAX)
 		abort();
+	memset(w->sig, 0, (w->end - w->start) * sizeof(w->sig[0]));
 	for (size_t i = 0; i < nmem; i++)
 		w->kmem[i] = (struct km_range){ w->mem[i].base, w->mem[i].base + w->mem[i].size };
 	w->kres[0] = (struct km_range){ w->res[0].base, w->res[0].base + w->res[0].size };

@@ -50,6 +50,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,12 +98,6 @@ struct world {
 	struct memblock *mb;
 	struct mbm *mbm;
 	struct mm_machine_config mc;
-	/* The firmware's reserved map, memblock's reserved list at the first
-	 * boot: as the machine's memblock had it, and as its model did. */
-	struct mm_range fw[MAX_REGIONS];
-	size_t nfw;
-	struct km_range mfw[MAX_REGIONS];
-	size_t nmfw;
 	bool m_booted; /* the models booted (the machine: mach != NULL) */
 	int boot_rc;   /* the machine's last failed boot (read in that op) */
 
@@ -116,21 +111,28 @@ struct world {
 	struct vm_model *vmm;
 	struct pm *pm;
 	struct km_set kout, kin;
-	struct km_range kmem[MAX_REGIONS];
 	struct km_layout lay;
 	uint8_t *blob; /* the last blob kho_serialize wrote */
 	size_t blob_len;
 	unsigned ncpus;
 	uint64_t unit_bytes, chunk_bytes;
-	struct owner own[MAX_OWNERS];
-	unsigned nown;
 	uint64_t next_tag;
-	uint64_t mapped[MAX_MAPPED]; /* pfns percpu maps, sorted, as last seen */
-	unsigned nmapped;
 	/* The implementation's answer to the op in hand, for the model. */
 	int impl_rc;
 	uint64_t impl_val, free_before;
 	char pending[512];
+	size_t nfw, nmfw;
+	unsigned nown, nmapped;
+
+	/* The tables: each is read only below its count, so create zeroes
+	 * the world up to here and no further (they are a few hundred KiB). */
+	/* The firmware's reserved map, memblock's reserved list at the first
+	 * boot: as the machine's memblock had it, and as its model did. */
+	struct mm_range fw[MAX_REGIONS];
+	struct km_range mfw[MAX_REGIONS];
+	struct km_range kmem[MAX_REGIONS];
+	struct owner own[MAX_OWNERS];
+	uint64_t mapped[MAX_MAPPED]; /* pfns percpu maps, sorted, as last seen */
 };
 
 #define W ((struct world *)w)
@@ -1285,7 +1287,7 @@ static const struct fz_cfg_def cfg[] = {
 
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = malloc(sizeof(*w));
 	struct memblock_config mbc = { 4, 4, meta }; /* small: the arrays grow */
 	uint64_t l0 = c[C_LEN0], s1 = l0 + c[C_GAP1], l1 = c[C_LEN1];
 	uint64_t r0 = mm_min(c[C_RES_OFF], l0), r1 = mm_min(r0 + c[C_RES_LEN], l0);
@@ -1294,6 +1296,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 
 	if (!w)
 		abort();
+	memset(w, 0, offsetof(struct world, fw));
 	/* memblock and its model, from the header's memory map */
 	w->mbm = mbm_create();
 	if (!w->mbm || memblock_create(&w->mb, &mbc) ||
@@ -1390,7 +1393,8 @@ static const char *compare_full(void *w, char *buf, size_t len)
 {
 	if (!W->mach)
 		return NULL;
-	if (bm_compare_pages(W->bm, W->b, buddy_start_pfn(W->b), buddy_end_pfn(W->b), buf, len))
+	if (bm_compare_pages(W->bm, W->b, buddy_start_pfn(W->b), buddy_end_pfn(W->b), true, buf,
+			     len))
 		return buf;
 	for (unsigned i = 0; i < W->nown; i++)
 		if (W->own[i].live && !check_owner(W, &W->own[i])) {
