@@ -6,7 +6,8 @@ NPROC=$(nproc 2>/dev/null || echo 1)
 
 # Debian packages every ci/ script may need. Installed when missing, without
 # asking (CI has no terminal).
-MM_PACKAGES=(gcc libc6-dev clang libclang-rt-14-dev llvm meson ninja-build afl++ zip unzip)
+MM_PACKAGES=(gcc libc6-dev clang libclang-rt-14-dev llvm meson ninja-build afl++ zip unzip
+	git file python3-yaml)
 
 ci_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
