@@ -15,6 +15,12 @@
  *
  * Memory: maple nodes (256 bytes) come from the tree's slab cache; a
  * store counts what its own calls took, as kho_kernel_xarray.c does.
+ *
+ * Time: the cache is tools/testing/shared/linux.c's, which takes each node
+ * of an aligned cache (the maple tree's is) with posix_memalign and gives
+ * back each unused preallocated one with free: about 44% of this store's
+ * instructions on bench_kho's workloads (callgrind), more than a kernel's
+ * slab would cost. Its times are an upper bound.
  */
 #include "shared.h"
 #include <stdlib.h>
