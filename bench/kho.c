@@ -38,7 +38,10 @@
  * each folio, order by order, as the kernel did; the maple-like one each
  * range; kho each maximal run of pages, whatever the orders in it. The
  * baselines check less of a blob than kho does (not folios against each
- * other), which only favours them.
+ * other), which only favours them. The kernel-backed stores take their
+ * nodes from tools/testing's slab stub (malloc, and posix_memalign for the
+ * maple tree's aligned cache), whose cost is in their times where a
+ * kernel's slab would cost less (kho_kernel_maple.c).
  *
  * Times are the median of 5 runs (fresh instances each run); the rest is
  * the same every run. The target: kho best or within 2x of the best of the
@@ -156,7 +159,7 @@ static struct workload mixed(size_t n)
 	return w;
 }
 
-/* ---- the three sides behind one face ---- */
+/* ---- the sides behind one face ---- */
 
 struct inst {
 	enum side side;
