@@ -14,6 +14,12 @@
  * default, not the radix-tree tests' 3; XA_DEBUG is off, as in a
  * production kernel.
  *
+ * The stub slab of tools/testing fails every GFP_NOWAIT allocation unless
+ * told how many to let through; xarray.c takes its nodes with GFP_NOWAIT
+ * first, which "will usually succeed" in a kernel, and the stores let them
+ * (as the maple tree tests' mt_set_non_kernel does), so that a node costs
+ * one walk, not a failed one and a retry.
+ *
  * Memory: xa_node allocations come from the tree's one slab cache
  * (radix_tree_node_cachep); a store counts the nodes its own calls took
  * (the cache's count before and after each), and waits for the RCU frees
@@ -28,8 +34,10 @@
 
 #include <stdlib.h>
 
-/* tools/testing/shared/linux.c's count of a cache's live objects. */
+/* tools/testing/shared/linux.c's: a cache's count of live objects, and how
+ * many allocations without __GFP_DIRECT_RECLAIM it lets succeed. */
 unsigned long kmem_cache_nr_allocated(struct kmem_cache *cachep);
+void kmem_cache_set_non_kernel(struct kmem_cache *cachep, unsigned int val);
 /* radix-tree.c's, which sets up the node cache xarray.c allocates from. */
 void radix_tree_init(void);
 /* The setup every kernel-backed store needs once: this thread known to
@@ -67,6 +75,7 @@ static int kx_create(void **out)
 	struct kx *x;
 
 	kho_kernel_init();
+	kmem_cache_set_non_kernel(radix_tree_node_cachep, UINT_MAX);
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -KHO_STORE_ENOMEM;
