@@ -17,34 +17,36 @@
 
 static const uint8_t magic[8] = { 'M', 'R', '-', 'B', 'L', 'O', 'B', 0 };
 
+_Static_assert(KHO_STORE_ENOMEM == MM_ENOMEM, "a store's -ENOMEM is mmstack's");
+
+struct kmr {
+	uint64_t start, end;
+	unsigned max_order;
+	const struct kmr_store *st;
+	void *out, *in; /* the stores */
+};
+
+/* ---- the rbtree store ---- */
+
 struct range {
 	struct rb_node rb;
 	uint64_t start, end; /* pages */
 	unsigned order;
 };
 
-struct kmr {
-	uint64_t start, end;
-	unsigned max_order;
-	struct rb_root out, in;
-	uint64_t nout;
-	uint64_t bytes;
+struct rstore {
+	struct rb_root root;
+	uint64_t n, bytes;
 };
 
 #define R(n) rb_entry(n, struct range, rb)
 
-int kmr_create(struct kmr **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order)
+static int rs_create(void **out)
 {
-	struct kmr *t;
+	struct rstore *t = calloc(1, sizeof(*t));
 
-	if (start_pfn >= end_pfn || max_order > 20)
-		return -MM_EINVAL;
-	t = calloc(1, sizeof(*t));
 	if (!t)
-		return -MM_ENOMEM;
-	t->start = start_pfn;
-	t->end = end_pfn;
-	t->max_order = max_order;
+		return -KHO_STORE_ENOMEM;
 	t->bytes = sizeof(*t);
 	*out = t;
 	return 0;
@@ -59,12 +61,11 @@ static void free_tree(struct rb_node *n)
 	free(R(n));
 }
 
-void kmr_destroy(struct kmr *t)
+static void rs_destroy(void *s)
 {
-	if (!t)
-		return;
-	free_tree(t->out.node);
-	free_tree(t->in.node);
+	struct rstore *t = s;
+
+	free_tree(t->root.node);
 	free(t);
 }
 
@@ -85,21 +86,22 @@ static struct range *first_ending_after(const struct rb_root *root, uint64_t pfn
 	return best;
 }
 
-static bool overlaps(const struct kmr *t, uint64_t s, uint64_t e)
+static bool rs_overlaps(void *s, uint64_t start, uint64_t end)
 {
-	struct range *r = first_ending_after(&t->out, s);
+	struct range *r = first_ending_after(&((struct rstore *)s)->root, start);
 
-	return r && r->start < e;
+	return r && r->start < end;
 }
 
-static int insert_new(struct kmr *t, struct rb_root *root, uint64_t s, uint64_t e, unsigned order)
+static int insert_new(struct rstore *t, uint64_t s, uint64_t e, unsigned order)
 {
-	struct rb_node **link = &root->node, *parent = NULL;
+	struct rb_node **link = &t->root.node, *parent = NULL;
 	struct range *r = malloc(sizeof(*r));
 
 	if (!r)
-		return -MM_ENOMEM;
+		return -KHO_STORE_ENOMEM;
 	t->bytes += sizeof(*r);
+	t->n++;
 	r->start = s;
 	r->end = e;
 	r->order = order;
@@ -107,35 +109,105 @@ static int insert_new(struct kmr *t, struct rb_root *root, uint64_t s, uint64_t 
 		parent = *link;
 		link = s < R(parent)->start ? &parent->left : &parent->right;
 	}
-	rb_insert(root, &r->rb, parent, link, NULL);
+	rb_insert(&t->root, &r->rb, parent, link, NULL);
 	return 0;
 }
 
 /* Add [s, e) of one order, merged with touching ranges of that order. */
-static int add_range(struct kmr *t, uint64_t s, uint64_t e, unsigned order)
+static int rs_add(void *st, uint64_t s, uint64_t e, unsigned order, bool merge)
 {
-	struct range *next = first_ending_after(&t->out, s);
-	struct rb_node *pn = next ? rb_prev(&next->rb) : rb_last(&t->out);
-	struct range *prev = pn ? R(pn) : NULL;
-	bool left = prev && prev->end == s && prev->order == order;
-	bool right = next && next->start == e && next->order == order;
+	struct rstore *t = st;
+	struct range *next, *prev;
+	struct rb_node *pn;
+	bool left, right;
 
+	if (!merge)
+		return insert_new(t, s, e, order);
+	next = first_ending_after(&t->root, s);
+	pn = next ? rb_prev(&next->rb) : rb_last(&t->root);
+	prev = pn ? R(pn) : NULL;
+	left = prev && prev->end == s && prev->order == order;
+	right = next && next->start == e && next->order == order;
 	if (left && right) {
 		prev->end = next->end;
-		rb_erase(&t->out, &next->rb, NULL);
+		rb_erase(&t->root, &next->rb, NULL);
 		free(next);
 		t->bytes -= sizeof(*next);
-		t->nout--;
+		t->n--;
 	} else if (left) {
 		prev->end = e;
 	} else if (right) {
 		next->start = s;
 	} else {
-		if (insert_new(t, &t->out, s, e, order))
-			return -MM_ENOMEM;
-		t->nout++;
+		return insert_new(t, s, e, order);
 	}
 	return 0;
+}
+
+static void rs_each(void *s, void (*fn)(void *ctx, uint64_t start, uint64_t end, unsigned order),
+		    void *ctx)
+{
+	for (struct rb_node *n = rb_first(&((struct rstore *)s)->root); n; n = rb_next(n))
+		fn(ctx, R(n)->start, R(n)->end, R(n)->order);
+}
+
+static uint64_t rs_count(const void *s)
+{
+	return ((const struct rstore *)s)->n;
+}
+
+static uint64_t rs_bytes(const void *s)
+{
+	return ((const struct rstore *)s)->bytes;
+}
+
+const struct kmr_store kmr_like_store = {
+	"maple-like", rs_create, rs_destroy, rs_overlaps, rs_add, rs_each, rs_count, rs_bytes,
+};
+
+/* ---- preserve ---- */
+
+int kmr_create(struct kmr **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order,
+	       const struct kmr_store *store)
+{
+	struct kmr *t;
+
+	if (start_pfn >= end_pfn || max_order > 20 || !store)
+		return -MM_EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -MM_ENOMEM;
+	t->start = start_pfn;
+	t->end = end_pfn;
+	t->max_order = max_order;
+	t->st = store;
+	if (store->create(&t->out) || store->create(&t->in)) {
+		kmr_destroy(t);
+		return -MM_ENOMEM;
+	}
+	*out = t;
+	return 0;
+}
+
+void kmr_destroy(struct kmr *t)
+{
+	if (!t)
+		return;
+	if (t->out)
+		t->st->destroy(t->out);
+	if (t->in)
+		t->st->destroy(t->in);
+	free(t);
+}
+
+static bool overlaps(const struct kmr *t, uint64_t s, uint64_t e)
+{
+	return t->st->overlaps(t->out, s, e);
+}
+
+static int add_range(struct kmr *t, uint64_t s, uint64_t e, unsigned order)
+{
+	return t->st->add(t->out, s, e, order, true);
 }
 
 int kmr_preserve_folio(struct kmr *t, uint64_t pfn, unsigned order)
@@ -213,7 +285,17 @@ static uint64_t checksum(const uint8_t *p, size_t n)
 
 size_t kmr_serialized_size(const struct kmr *t)
 {
-	return HDR + t->nout * ENTRY + 8;
+	return HDR + t->st->count(t->out) * ENTRY + 8;
+}
+
+static void write_entry(void *ctx, uint64_t start, uint64_t end, unsigned order)
+{
+	uint8_t **at = ctx;
+
+	put(*at, start, 8);
+	put(*at + 8, end - start, 8);
+	put(*at + 16, order, 4);
+	*at += ENTRY;
 }
 
 int kmr_serialize(const struct kmr *t, void *buf, size_t cap, size_t *len)
@@ -224,15 +306,11 @@ int kmr_serialize(const struct kmr *t, void *buf, size_t cap, size_t *len)
 	*len = need;
 	if (!p || cap < need)
 		return -MM_ERANGE;
-	for (struct rb_node *n = rb_first(&t->out); n; n = rb_next(n), at += ENTRY) {
-		put(at, R(n)->start, 8);
-		put(at + 8, R(n)->end - R(n)->start, 8);
-		put(at + 16, R(n)->order, 4);
-	}
+	t->st->each(t->out, write_entry, &at);
 	memcpy(p, magic, 8);
 	put(p + 8, 1, 4);
 	put(p + 12, 0, 4);
-	put(p + 16, t->nout, 8);
+	put(p + 16, t->st->count(t->out), 8);
 	put(p + 24, need, 8);
 	put(at, checksum(p, (size_t)(at - p)), 8);
 	return 0;
@@ -269,7 +347,7 @@ int kmr_restore(struct kmr *t, const void *blob, size_t len, struct memblock *mb
 		const uint8_t *e = p + HDR + i * ENTRY;
 		uint64_t pfn = get(e, 8), pages = get(e + 8, 8);
 
-		if (insert_new(t, &t->in, pfn, pfn + pages, (unsigned)get(e + 16, 4)) ||
+		if (t->st->add(t->in, pfn, pfn + pages, (unsigned)get(e + 16, 4), false) ||
 		    memblock_reserve(mb, pfn << 12, pages << 12))
 			return -MM_ENOMEM;
 		(*reserves)++;
@@ -277,15 +355,28 @@ int kmr_restore(struct kmr *t, const void *blob, size_t len, struct memblock *mb
 	return 0;
 }
 
+struct walk {
+	void (*fn)(void *ctx, uint64_t pfn, unsigned order);
+	void *ctx;
+};
+
+static void walk_range(void *ctx, uint64_t start, uint64_t end, unsigned order)
+{
+	struct walk *w = ctx;
+
+	for (uint64_t pfn = start; pfn < end; pfn += (uint64_t)1 << order)
+		w->fn(w->ctx, pfn, order);
+}
+
 void kmr_walk_incoming(const struct kmr *t, void (*fn)(void *ctx, uint64_t pfn, unsigned order),
 		       void *ctx)
 {
-	for (struct rb_node *n = rb_first(&t->in); n; n = rb_next(n))
-		for (uint64_t pfn = R(n)->start; pfn < R(n)->end; pfn += (uint64_t)1 << R(n)->order)
-			fn(ctx, pfn, R(n)->order);
+	struct walk w = { fn, ctx };
+
+	t->st->each(t->in, walk_range, &w);
 }
 
 uint64_t kmr_bytes(const struct kmr *t)
 {
-	return t->bytes;
+	return sizeof(*t) + t->st->bytes(t->out) + t->st->bytes(t->in);
 }

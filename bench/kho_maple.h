@@ -10,6 +10,10 @@
  * blob is the entries (pfn, pages, order); restore reserves each entry
  * with a memblock_reserve of its own.
  *
+ * The tree is a kmr_store (kho_store.h): kmr_like_store, the rbtree
+ * written here, or kmr_kernel_store, the kernel's own lib/maple_tree.c
+ * (with -Dkernel_src), whose 256-byte nodes are the real thing.
+ *
  * Contract, as kho_xarray.h's.
  */
 #ifndef MMSTACK_BENCH_KHO_MAPLE_H
@@ -18,11 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kho_store.h"
 #include "memblock.h"
 
 struct kmr;
 
-int kmr_create(struct kmr **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order);
+/* The ranges in lib/rbtree, by address, one node of their own each. */
+extern const struct kmr_store kmr_like_store;
+
+int kmr_create(struct kmr **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order,
+	       const struct kmr_store *store);
 void kmr_destroy(struct kmr *t);
 int kmr_preserve_folio(struct kmr *t, uint64_t pfn, unsigned order);
 int kmr_preserve_pages(struct kmr *t, uint64_t pfn, uint64_t nr);

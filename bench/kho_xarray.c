@@ -12,18 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_SHIFT 12
+#define CHUNK_SHIFT KHO_CHUNK_SHIFT
 #define CHUNK_BITS (1u << CHUNK_SHIFT) /* folios per chunk */
-#define CHUNK_WORDS (CHUNK_BITS / 64)
+#define CHUNK_WORDS KHO_CHUNK_WORDS
 #define XA_SHIFT 6
 #define XA_SLOTS (1u << XA_SHIFT)
 #define MAX_ORDERS 21
+
+_Static_assert(KHO_STORE_ENOMEM == MM_ENOMEM, "a store's -ENOMEM is mmstack's");
 
 static const uint8_t magic[8] = { 'X', 'A', '-', 'B', 'L', 'O', 'B', 0 };
 
 struct chunk {
 	uint64_t w[CHUNK_WORDS];
 };
+
+struct kxa {
+	uint64_t start, end;
+	unsigned max_order;
+	const struct kxa_store *st;
+	void *out, *in;                          /* the stores */
+	uint64_t nout[MAX_ORDERS], nin[MAX_ORDERS]; /* folios per order */
+};
+
+/* ---- the xarray-like store ---- */
 
 struct xnode {
 	void *slot[XA_SLOTS];
@@ -32,19 +44,14 @@ struct xnode {
 struct xtree {
 	void *root;      /* a node, or with height 0 the chunk of index 0 */
 	unsigned height; /* node levels above the chunks */
-	uint64_t nr;     /* folios */
 };
 
-struct kxa {
-	uint64_t start, end;
-	unsigned max_order;
-	struct xtree out[MAX_ORDERS], in[MAX_ORDERS];
+struct xstore {
+	struct xtree t[MAX_ORDERS];
 	uint64_t bytes;
 };
 
-/* ---- the tree ---- */
-
-static void *zalloc(struct kxa *x, size_t n)
+static void *zalloc(struct xstore *x, size_t n)
 {
 	void *p = calloc(1, n);
 
@@ -58,8 +65,9 @@ static uint64_t capacity(unsigned height)
 	return height >= 11 ? UINT64_MAX : (uint64_t)1 << (XA_SHIFT * height);
 }
 
-static struct chunk *xt_load(const struct xtree *t, uint64_t index)
+static uint64_t *xs_load(void *s, unsigned order, uint64_t index)
 {
+	const struct xtree *t = &((struct xstore *)s)->t[order];
 	void *p = t->root;
 
 	if (index >= capacity(t->height))
@@ -69,8 +77,10 @@ static struct chunk *xt_load(const struct xtree *t, uint64_t index)
 	return p;
 }
 
-static struct chunk *xt_make(struct kxa *x, struct xtree *t, uint64_t index)
+static uint64_t *xs_make(void *s, unsigned order, uint64_t index)
 {
+	struct xstore *x = s;
+	struct xtree *t = &x->t[order];
 	void **slot;
 
 	while (index >= capacity(t->height)) { /* grow upward */
@@ -110,7 +120,7 @@ static void xt_free(void *p, unsigned level)
 
 /* Each chunk in index order: fn(ctx, index, chunk). */
 static void xt_each(void *p, unsigned level, uint64_t base,
-		    void (*fn)(void *ctx, uint64_t index, const struct chunk *c), void *ctx)
+		    void (*fn)(void *ctx, uint64_t index, const uint64_t *bits), void *ctx)
 {
 	if (!p)
 		return;
@@ -123,11 +133,48 @@ static void xt_each(void *p, unsigned level, uint64_t base,
 			base + ((uint64_t)i << (XA_SHIFT * (level - 1))), fn, ctx);
 }
 
-/* Any key of [a, b] set. */
-static bool xt_any(const struct xtree *t, uint64_t a, uint64_t b)
+static void xs_each(void *s, unsigned order,
+		    void (*fn)(void *ctx, uint64_t index, const uint64_t *bits), void *ctx)
+{
+	const struct xtree *t = &((struct xstore *)s)->t[order];
+
+	xt_each(t->root, t->height, 0, fn, ctx);
+}
+
+static int xs_create(void **out)
+{
+	struct xstore *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -KHO_STORE_ENOMEM;
+	x->bytes = sizeof(*x);
+	*out = x;
+	return 0;
+}
+
+static void xs_destroy(void *s)
+{
+	struct xstore *x = s;
+
+	for (unsigned o = 0; o < MAX_ORDERS; o++)
+		xt_free(x->t[o].root, x->t[o].height);
+	free(x);
+}
+
+static uint64_t xs_bytes(const void *s)
+{
+	return ((const struct xstore *)s)->bytes;
+}
+
+const struct kxa_store kxa_like_store = {
+	"xarray-like", xs_create, xs_destroy, xs_load, xs_make, xs_each, xs_bytes,
+};
+
+/* Any key of [a, b] set in order o. */
+static bool xt_any(const struct kxa *x, unsigned o, uint64_t a, uint64_t b)
 {
 	for (uint64_t ci = a >> CHUNK_SHIFT; ci <= b >> CHUNK_SHIFT; ci++) {
-		const struct chunk *c = xt_load(t, ci);
+		const uint64_t *c = x->st->load(x->out, o, ci);
 		uint64_t lo, hi;
 
 		if (!c)
@@ -141,7 +188,7 @@ static bool xt_any(const struct xtree *t, uint64_t a, uint64_t b)
 				m &= ~(uint64_t)0 << (lo % 64);
 			if (w == hi / 64 && hi % 64 != 63)
 				m &= ((uint64_t)1 << (hi % 64 + 1)) - 1;
-			if (c->w[w] & m)
+			if (c[w] & m)
 				return true;
 		}
 	}
@@ -150,11 +197,12 @@ static bool xt_any(const struct xtree *t, uint64_t a, uint64_t b)
 
 /* ---- preserve ---- */
 
-int kxa_create(struct kxa **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order)
+int kxa_create(struct kxa **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order,
+	       const struct kxa_store *store)
 {
 	struct kxa *x;
 
-	if (start_pfn >= end_pfn || max_order >= MAX_ORDERS)
+	if (start_pfn >= end_pfn || max_order >= MAX_ORDERS || !store)
 		return -MM_EINVAL;
 	x = calloc(1, sizeof(*x));
 	if (!x)
@@ -162,7 +210,11 @@ int kxa_create(struct kxa **out, uint64_t start_pfn, uint64_t end_pfn, unsigned 
 	x->start = start_pfn;
 	x->end = end_pfn;
 	x->max_order = max_order;
-	x->bytes = sizeof(*x);
+	x->st = store;
+	if (store->create(&x->out) || store->create(&x->in)) {
+		kxa_destroy(x);
+		return -MM_ENOMEM;
+	}
 	*out = x;
 	return 0;
 }
@@ -171,17 +223,17 @@ void kxa_destroy(struct kxa *x)
 {
 	if (!x)
 		return;
-	for (unsigned o = 0; o < MAX_ORDERS; o++) {
-		xt_free(x->out[o].root, x->out[o].height);
-		xt_free(x->in[o].root, x->in[o].height);
-	}
+	if (x->out)
+		x->st->destroy(x->out);
+	if (x->in)
+		x->st->destroy(x->in);
 	free(x);
 }
 
 static bool overlaps(const struct kxa *x, uint64_t s, uint64_t e)
 {
 	for (unsigned o = 0; o <= x->max_order; o++)
-		if (x->out[o].nr && xt_any(&x->out[o], s >> o, (e - 1) >> o))
+		if (x->nout[o] && xt_any(x, o, s >> o, (e - 1) >> o))
 			return true;
 	return false;
 }
@@ -189,12 +241,12 @@ static bool overlaps(const struct kxa *x, uint64_t s, uint64_t e)
 static int set_folio(struct kxa *x, uint64_t pfn, unsigned order)
 {
 	uint64_t key = pfn >> order;
-	struct chunk *c = xt_make(x, &x->out[order], key >> CHUNK_SHIFT);
+	uint64_t *c = x->st->make(x->out, order, key >> CHUNK_SHIFT);
 
 	if (!c)
 		return -MM_ENOMEM;
-	c->w[(key & (CHUNK_BITS - 1)) / 64] |= (uint64_t)1 << (key % 64);
-	x->out[order].nr++;
+	c[(key & (CHUNK_BITS - 1)) / 64] |= (uint64_t)1 << (key % 64);
+	x->nout[order]++;
 	return 0;
 }
 
@@ -278,7 +330,7 @@ static uint64_t checksum(const uint8_t *p, size_t n)
 	return h;
 }
 
-static void count_chunk(void *ctx, uint64_t index, const struct chunk *c)
+static void count_chunk(void *ctx, uint64_t index, const uint64_t *c)
 {
 	(void)index, (void)c;
 	(*(uint64_t *)ctx)++;
@@ -291,9 +343,9 @@ size_t kxa_serialized_size(const struct kxa *x)
 	for (unsigned o = 0; o <= x->max_order; o++) {
 		uint64_t chunks = 0;
 
-		if (!x->out[o].nr)
+		if (!x->nout[o])
 			continue;
-		xt_each(x->out[o].root, x->out[o].height, 0, count_chunk, &chunks);
+		x->st->each(x->out, o, count_chunk, &chunks);
 		n += SECT + chunks * CHUNK_REC;
 	}
 	return n;
@@ -304,13 +356,13 @@ struct writer {
 	uint64_t n;
 };
 
-static void write_chunk(void *ctx, uint64_t index, const struct chunk *c)
+static void write_chunk(void *ctx, uint64_t index, const uint64_t *c)
 {
 	struct writer *w = ctx;
 
 	put64(w->p, index);
 	for (unsigned i = 0; i < CHUNK_WORDS; i++)
-		put64(w->p + 8 + 8 * i, c->w[i]);
+		put64(w->p + 8 + 8 * i, c[i]);
 	w->p += CHUNK_REC;
 	w->n++;
 }
@@ -327,9 +379,9 @@ int kxa_serialize(const struct kxa *x, void *buf, size_t cap, size_t *len)
 	for (unsigned o = 0; o <= x->max_order; o++) {
 		struct writer w = { at + SECT, 0 };
 
-		if (!x->out[o].nr)
+		if (!x->nout[o])
 			continue;
-		xt_each(x->out[o].root, x->out[o].height, 0, write_chunk, &w);
+		x->st->each(x->out, o, write_chunk, &w);
 		put64(at, o);
 		put64(at + 8, w.n);
 		at = w.p;
@@ -374,18 +426,18 @@ static int each_folio(struct kxa *x, const uint8_t *p, size_t len, struct memblo
 			return -MM_EINVAL;
 		for (uint64_t c = 0; c < nchunks; c++, pos += CHUNK_REC) {
 			uint64_t index = get64(p + pos);
-			struct chunk *dst = NULL;
+			uint64_t *dst = NULL;
 
 			if (index > (UINT64_MAX >> CHUNK_SHIFT) >> order)
 				return -MM_EINVAL;
-			if (load && !(dst = xt_make(x, &x->in[order], index)))
+			if (load && !(dst = x->st->make(x->in, (unsigned)order, index)))
 				return -MM_ENOMEM;
 			for (unsigned i = 0; i < CHUNK_WORDS; i++) {
 				uint64_t w = get64(p + pos + 8 + 8 * i);
 
 				if (dst) {
-					dst->w[i] = w;
-					x->in[order].nr += (uint64_t)__builtin_popcountll(w);
+					dst[i] = w;
+					x->nin[order] += (uint64_t)__builtin_popcountll(w);
 				}
 				while (w) {
 					uint64_t key = (index << CHUNK_SHIFT) + 64 * i +
@@ -428,12 +480,12 @@ struct walk {
 	void *ctx;
 };
 
-static void walk_chunk(void *ctx, uint64_t index, const struct chunk *c)
+static void walk_chunk(void *ctx, uint64_t index, const uint64_t *c)
 {
 	struct walk *w = ctx;
 
 	for (unsigned i = 0; i < CHUNK_WORDS; i++)
-		for (uint64_t b = c->w[i]; b; b &= b - 1)
+		for (uint64_t b = c[i]; b; b &= b - 1)
 			w->fn(w->ctx, ((index << CHUNK_SHIFT) + 64 * i + (uint64_t)__builtin_ctzll(b))
 					      << w->order,
 			      w->order);
@@ -445,11 +497,11 @@ void kxa_walk_incoming(const struct kxa *x, void (*fn)(void *ctx, uint64_t pfn, 
 	for (unsigned o = 0; o <= x->max_order; o++) {
 		struct walk w = { o, fn, ctx };
 
-		xt_each(x->in[o].root, x->in[o].height, 0, walk_chunk, &w);
+		x->st->each(x->in, o, walk_chunk, &w);
 	}
 }
 
 uint64_t kxa_bytes(const struct kxa *x)
 {
-	return x->bytes;
+	return sizeof(*x) + x->st->bytes(x->out) + x->st->bytes(x->in);
 }

@@ -9,6 +9,10 @@
  * reserves each folio with a memblock_reserve of its own, order by order,
  * as the kernel's deserialization did.
  *
+ * The tree is a kxa_store (kho_store.h): kxa_like_store, an xarray's
+ * shape written here, or kxa_kernel_store, the kernel's own lib/xarray.c
+ * (with -Dkernel_src). Everything else is the same over either.
+ *
  * Contract, as lib/kho.h's for what the benchmark uses: preserve_folio and
  * preserve_pages refuse any page preserved already at any order
  * (-MM_EEXIST), orders above max_order, unaligned pfns and pages outside the
@@ -22,11 +26,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kho_store.h"
 #include "memblock.h"
 
 struct kxa;
 
-int kxa_create(struct kxa **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order);
+/* The xarray-like tree: 64-slot nodes grown upward, bitmaps as entries. */
+extern const struct kxa_store kxa_like_store;
+
+int kxa_create(struct kxa **out, uint64_t start_pfn, uint64_t end_pfn, unsigned max_order,
+	       const struct kxa_store *store);
 void kxa_destroy(struct kxa *x);
 int kxa_preserve_folio(struct kxa *x, uint64_t pfn, unsigned order);
 int kxa_preserve_pages(struct kxa *x, uint64_t pfn, uint64_t nr);
@@ -38,7 +47,7 @@ int kxa_restore(struct kxa *x, const void *blob, size_t len, struct memblock *mb
 /* The incoming folios, by order then pfn. */
 void kxa_walk_incoming(const struct kxa *x, void (*fn)(void *ctx, uint64_t pfn, unsigned order),
 		       void *ctx);
-/* Bytes of tracking memory asked for (nodes, bitmaps, the instance). */
+/* Bytes of tracking memory asked for (the instance, its stores). */
 uint64_t kxa_bytes(const struct kxa *x);
 
 #endif

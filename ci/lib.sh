@@ -5,9 +5,11 @@ MM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NPROC=$(nproc 2>/dev/null || echo 1)
 
 # Debian packages every ci/ script may need. Installed when missing, without
-# asking (CI has no terminal).
+# asking (CI has no terminal). liburcu-dev (found through pkgconf): the
+# kernel's xarray and maple tree, built in userspace for bench_kho, use it
+# for RCU.
 MM_PACKAGES=(gcc libc6-dev clang libclang-rt-14-dev llvm meson ninja-build afl++ zip unzip
-	git file python3-yaml)
+	git file python3-yaml pkgconf liburcu-dev)
 
 ci_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
