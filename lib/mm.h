@@ -90,7 +90,7 @@ enum {
 const char *mm_strerror(int err);
 /* Symbolic name ("EINVAL") for an error code; NULL when it is not one of ours. */
 const char *mm_errname(int err);
-/* Inverse of mm_errname: "EINVAL" -> MM_EINVAL, or 0 when unknown. */
+/* Inverse of mm_errname: "EINVAL" -> MM_EINVAL, or 0 when unknown or NULL. */
 int mm_errcode(const char *name);
 
 /* ---- addresses ---- */
@@ -187,10 +187,11 @@ struct mm_meta {
 	uint64_t live_bytes;
 };
 
-/* A hook on the host allocator, no faults. */
+/* A hook on the host allocator, no faults (nothing for a NULL m). */
 void mm_meta_init(struct mm_meta *m);
 /* Arm the fault schedule: the k-th allocation from now fails (k >= 1; 0
- * disarms), and with after every allocation after it too. */
+ * disarms), and with after every allocation after it too (nothing for a
+ * NULL m). */
 void mm_meta_fail_at(struct mm_meta *m, uint64_t k, bool after);
 
 /* Zeroed memory, or NULL when the schedule (or the host) says no. */
