@@ -715,15 +715,35 @@ static bool node_has_block(const struct buddy *b, unsigned nid, unsigned order)
 	return node_has_block_after_drain(b, nid, order);
 }
 
-/* A block of 2^order pages from node nid: its cache or lists, and when
+/* Whether any node has a block of 2^order pages, cached pages counted. */
+static bool any_node_has_block(const struct buddy *b, unsigned order)
+{
+	for (unsigned nid = 0; nid < b->nr_nodes; nid++)
+		if (node_has_block(b, nid, order))
+			return true;
+	return false;
+}
+
+/*
+ * A block of 2^order pages from node nid: its cache or lists, and when
  * those have nothing, the node's caches drained into the lists first, so
- * that a node is passed over only when it truly has no such block. */
-static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint64_t *pfn)
+ * that a node is passed over only when it truly has no such block. Taking
+ * from the cache or the lists changes nothing when it fails; a drain does,
+ * so before the first one (*some unknown, -1) it is settled whether any
+ * node has a block at all: if none has, nothing is drained and the
+ * allocation fails with the instance as it was.
+ */
+static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint64_t *pfn,
+			    int *some)
 {
 	if (pcp_enabled(b, order) ? pcp_take(b, nid, order, pfn)
 				  : take_block(b, nid, order, pfn))
 		return true;
 	if (!b->nr_cached[nid])
+		return false;
+	if (*some < 0)
+		*some = any_node_has_block(b, order);
+	if (!*some)
 		return false;
 	pcp_drain_node(b, nid);
 	return take_block(b, nid, order, pfn);
@@ -732,27 +752,20 @@ static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint6
 int buddy_alloc_pages(struct buddy *b, unsigned order, int nid, uint64_t *out)
 {
 	uint64_t pfn;
-	int d;
+	int some = -1;
 
 	if (order > b->max_order || !nid_ok(b, nid) || !out)
 		return -MM_EINVAL;
 	if (nid == NUMA_NO_NODE)
 		nid = b->cpu_node[b->cpu];
-	/* No node has a block: fail before any cache is drained, so that
-	 * nothing changes on the error. */
-	for (d = 0; d < (int)b->nr_nodes; d++)
-		if (node_has_block(b, (unsigned)d, order))
-			break;
-	if (d == (int)b->nr_nodes)
-		return -MM_ENOMEM;
 	/* Nodes by distance from nid, the lower first on a tie. */
-	for (d = 0; d < (int)b->nr_nodes; d++) {
+	for (int d = 0; d < (int)b->nr_nodes; d++) {
 		int cand[2] = { nid - d, nid + d };
 
 		for (int k = 0; k < (d ? 2 : 1); k++) {
 			if (cand[k] < 0 || cand[k] >= (int)b->nr_nodes)
 				continue;
-			if (alloc_from_node(b, (unsigned)cand[k], order, &pfn)) {
+			if (alloc_from_node(b, (unsigned)cand[k], order, &pfn, &some)) {
 				mark(b, pfn, order, BUDDY_ALLOC, BUDDY_ALLOC_TAIL);
 				pg(b, pfn)->refcount = 1;
 				mem_unpoison(b, pfn, (uint64_t)1 << order);
