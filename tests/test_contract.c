@@ -1014,6 +1014,9 @@ static const struct row rows[] = {
 	R(vmap_alloc, C_OUTSIDE, EINVAL, PAGE, PAGE, S(S_VS, 0), S(S_VE, 256)),
 	R(vmap_alloc, C_END64, EINVAL, PAGE, PAGE, S(S_VS, 0), UINT64_MAX),
 	RN(vmap_alloc, C_NULL, 1, EINVAL, PAGE, PAGE, S(S_VS, 0), S(S_VE, 0)),
+	/* the documented exception (mm.h R9): no fit, and the lazily freed
+	 * area the instance holds is purged on the way to -ENOMEM */
+	RC(vmap_alloc, C_HUGE, ENOMEM, 2 * (uint64_t)VPAGES * PAGE, PAGE, S(S_VS, 0), S(S_VE, 0)),
 	RS(vmap_free, C_OUTSIDE, 0, LIST_OUTVA, ENOENT, 0),
 	R(vmap_free, C_DOUBLE, ENOENT, S(S_LZ, 0)),
 	R(vmap_free, C_INTERIOR, ENOENT, S(S_VA, 256)),
@@ -1856,7 +1859,11 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	case F_vmap_alloc:
 		u = 0x5a5a;
 		rc = vmap_alloc(f->vm, a[0], a[1], a[2], a[3], OUT(0, u));
-		return rc && u != 0x5a5a ? OUT_TOUCHED : rc;
+		if (rc && u != 0x5a5a)
+			return OUT_TOUCHED;
+		if (r->changes && vmap_lazy_pages(f->vm))
+			return WRONG_VALUE; /* the purge is all that changed */
+		return rc;
 	case F_vmap_free: return vmap_free(f->vm, a[0]);
 	case F_vmap_free_lazy: return vmap_free_lazy(f->vm, a[0]);
 	case F_vmap_purge:
