@@ -34,8 +34,9 @@
  *    area. Then map_page: -MM_EBUSY when the page is mapped already,
  *    -MM_EINVAL when pfn is not an allocated buddy page; unmap_page:
  *    -MM_ENOENT when nothing is mapped there, and its pfn is not optional
- *    (the only record of the page unmapped): NULL is -MM_EINVAL first. vunmap releases the area with
- *    whatever is still mapped; the pages stay the caller's.
+ *    (the only record of the page unmapped): NULL is -MM_EINVAL first.
+ *    vunmap releases the area with whatever is still mapped; the pages
+ *    stay the caller's.
  *  - vmalloc_to_pfn(addr): the pfn behind addr, -MM_ENOENT outside every
  *    mapped page (a guard page and an unmapped page included). pfn is an
  *    optional output.

@@ -96,7 +96,9 @@
 	X(machine, mm_machine_vmalloc) X(machine, mm_machine_percpu) X(machine, mm_machine_kho) \
 	X(machine, mm_machine_page_size) X(machine, mm_machine_kexec) X(machine, mm_machine_check)
 
-#define LAYERS(X) X(mm) X(bitmap) X(rbtree) X(memblock) X(buddy) X(vmap) X(vmalloc) X(percpu) X(kho) X(machine)
+#define LAYERS(X)                                                                            \
+	X(mm) X(bitmap) X(rbtree) X(memblock) X(buddy) X(vmap) X(vmalloc) X(percpu) X(kho)   \
+	X(machine)
 
 #define F_ENUM(l, f) F_##f,
 enum fn_id { FUNCS(F_ENUM) NFN };
@@ -1550,7 +1552,7 @@ static void row_teardown(struct fx *f, const struct row *r)
 static int call(struct fx *f, const struct row *r, const uint64_t *a)
 {
 	uint64_t u = 0, v = 0;
-	int i = 0, rc;
+	int rc;
 
 	switch (r->fn) {
 	/* mm */
@@ -1566,7 +1568,8 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 		return VAL(mm_errcode(NUL(0) ? NULL : a[0] == 1 ? "EBOGUS" : "EINVAL") ==
 			   (a[0] == 2 ? MM_EINVAL : 0));
 	case F_mm_is_pow2: return VAL(mm_is_pow2(a[0]) == (a[1] != 0));
-	case F_mm_add_ok: return VAL(mm_add_ok(a[0], a[1], &u) == (a[2] != 0) && (!a[2] || u == a[0] + a[1]));
+	case F_mm_add_ok:
+		return VAL(mm_add_ok(a[0], a[1], &u) == (a[2] != 0) && (!a[2] || u == a[0] + a[1]));
 	case F_mm_cap_size: return VAL(mm_cap_size(a[0], a[1]) == a[2]);
 	case F_mm_round_down: return VAL(mm_round_down(a[0], a[1]) == a[2]);
 	case F_mm_round_up: return VAL(mm_round_up(a[0], a[1], &u) == (a[2] != 0));
@@ -1883,7 +1886,6 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 			return VAL(g_count >= 3);
 		return VAL(g_count == 0);
 	case F_vmap_lazy_pages:
-		g_count = 0;
 		{
 			struct snap s = { 0 };
 
@@ -2132,7 +2134,6 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	case NFN:
 		break;
 	}
-	(void)i;
 	abort();
 }
 
