@@ -15,6 +15,12 @@
  * on any function declared there without a row, or a row naming a
  * function no header declares. It prints its case counts per layer and
  * per class.
+ *
+ *	test_contract SOURCE_ROOT [--fork]
+ *
+ * With --fork each case runs in a child process, so that a case that
+ * crashes is reported as one failed case and the run goes on (how the
+ * rows were first seen failing against the unfixed library).
  */
 #include <ctype.h>
 #include <limits.h>
