@@ -7,7 +7,9 @@
  * size is in bits; bits of the last word beyond it are never read by the
  * searches and never written by set/clear.
  *
- * The searches return size when they find nothing, as the kernel's do.
+ * The searches return size when they find nothing, as the kernel's do (a
+ * start at or past size included: no bit is read). A helper with
+ * preconditions, not codes (mm.h): the map must hold the bits named.
  */
 #ifndef MMSTACK_BITMAP_H
 #define MMSTACK_BITMAP_H

@@ -89,12 +89,11 @@ static bool in_span(const struct buddy *b, uint64_t pfn)
 	return pfn >= b->start && pfn < b->end;
 }
 
-/* [pfn, pfn + nr) is a non-empty range that does not overflow. */
+/* [pfn, pfn + nr) is a non-empty range that ends at 2^64 at the latest
+ * (one that ends exactly there is a range like any other; mm.h). */
 static bool range_ok(uint64_t pfn, uint64_t nr)
 {
-	uint64_t end;
-
-	return nr && mm_add_ok(pfn, nr, &end);
+	return nr && nr - 1 <= MM_ADDR_MAX - pfn;
 }
 
 /* Every page of [pfn, pfn + nr) exists. */
@@ -529,6 +528,8 @@ const char *buddy_check(const struct buddy *b)
 
 void buddy_default_config(struct buddy_config *cfg, uint64_t start_pfn, uint64_t end_pfn)
 {
+	if (!cfg)
+		return;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->start_pfn = start_pfn;
 	cfg->end_pfn = end_pfn;
@@ -669,15 +670,80 @@ int buddy_cpu_node(const struct buddy *b, unsigned cpu)
 
 /* ---- allocation ---- */
 
-/* A block of 2^order pages from node nid: its cache or lists, and when
+/* Whether node nid would have a block of 2^order pages once its caches
+ * were drained, when neither its lists nor the current CPU's cache have
+ * one: such a block holds a cached block, so it is enough to look at the
+ * aligned 2^order pages around each of the node's cached blocks. */
+static bool node_has_block_after_drain(const struct buddy *b, unsigned nid, unsigned order)
+{
+	uint64_t n = (uint64_t)1 << order;
+
+	if (!b->nr_cached[nid] || order > b->section_shift)
+		return false;
+	for (unsigned cpu = 0; cpu < b->nr_cpus; cpu++) {
+		const struct pcp *c = pcp_of(b, cpu, nid);
+
+		for (unsigned o = 0; o <= BUDDY_PCP_MAX_ORDER; o++) {
+			const struct blist *l = &c->lists[o];
+			uint32_t at = l->head;
+
+			for (uint64_t k = 0; k < l->count; k++, at = pg(b, b->start + at)->next) {
+				uint64_t h = mm_round_down(b->start + at, n), p;
+
+				if (h < b->start || b->end - h < n)
+					continue;
+				for (p = h; p < h + n; p++)
+					if (!is_free_state(pg(b, p)->state) || pg(b, p)->nid != nid)
+						break;
+				if (p == h + n)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Whether node nid has a block of 2^order pages, cached pages counted as
+ * free; what alloc_from_node would find, without changing anything. */
+static bool node_has_block(const struct buddy *b, unsigned nid, unsigned order)
+{
+	for (unsigned o = order; o <= b->max_order; o++)
+		if (free_list(b, nid, o)->count)
+			return true;
+	if (pcp_enabled(b, order) && pcp_of(b, b->cpu, nid)->lists[order].count)
+		return true;
+	return node_has_block_after_drain(b, nid, order);
+}
+
+/* Whether any node has a block of 2^order pages, cached pages counted. */
+static bool any_node_has_block(const struct buddy *b, unsigned order)
+{
+	for (unsigned nid = 0; nid < b->nr_nodes; nid++)
+		if (node_has_block(b, nid, order))
+			return true;
+	return false;
+}
+
+/*
+ * A block of 2^order pages from node nid: its cache or lists, and when
  * those have nothing, the node's caches drained into the lists first, so
- * that a node is passed over only when it truly has no such block. */
-static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint64_t *pfn)
+ * that a node is passed over only when it truly has no such block. Taking
+ * from the cache or the lists changes nothing when it fails; a drain does,
+ * so before the first one (*some unknown, -1) it is settled whether any
+ * node has a block at all: if none has, nothing is drained and the
+ * allocation fails with the instance as it was.
+ */
+static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint64_t *pfn,
+			    int *some)
 {
 	if (pcp_enabled(b, order) ? pcp_take(b, nid, order, pfn)
 				  : take_block(b, nid, order, pfn))
 		return true;
 	if (!b->nr_cached[nid])
+		return false;
+	if (*some < 0)
+		*some = any_node_has_block(b, order);
+	if (!*some)
 		return false;
 	pcp_drain_node(b, nid);
 	return take_block(b, nid, order, pfn);
@@ -686,6 +752,7 @@ static bool alloc_from_node(struct buddy *b, unsigned nid, unsigned order, uint6
 int buddy_alloc_pages(struct buddy *b, unsigned order, int nid, uint64_t *out)
 {
 	uint64_t pfn;
+	int some = -1;
 
 	if (order > b->max_order || !nid_ok(b, nid) || !out)
 		return -MM_EINVAL;
@@ -698,7 +765,7 @@ int buddy_alloc_pages(struct buddy *b, unsigned order, int nid, uint64_t *out)
 		for (int k = 0; k < (d ? 2 : 1); k++) {
 			if (cand[k] < 0 || cand[k] >= (int)b->nr_nodes)
 				continue;
-			if (alloc_from_node(b, (unsigned)cand[k], order, &pfn)) {
+			if (alloc_from_node(b, (unsigned)cand[k], order, &pfn, &some)) {
 				mark(b, pfn, order, BUDDY_ALLOC, BUDDY_ALLOC_TAIL);
 				pg(b, pfn)->refcount = 1;
 				mem_unpoison(b, pfn, (uint64_t)1 << order);
@@ -1028,6 +1095,8 @@ int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info
 
 	if (!in_span(b, pfn))
 		return -MM_ENOENT;
+	if (!info)
+		return 0; /* an optional output: the page is in the span */
 	p = pg(b, pfn);
 	info->state = (enum buddy_page_state)p->state;
 	info->order = p->order;

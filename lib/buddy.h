@@ -15,16 +15,20 @@
  * per-CPU caches, one per (cpu, node), up to a high mark; the current CPU is
  * set with buddy_set_cpu().
  *
- * Contract (the fuzz model predicts all of it). Nothing changes on an error,
- * and the first that applies is returned:
+ * Contract (the rules of mm.h; the fuzz model predicts all of it). Nothing
+ * changes on an error, and the first that applies is returned:
+ *  0. -MM_EINVAL for a NULL pointer argument other than an optional output
+ *     (buddy_page's info is the only one).
  *  1. -MM_EINVAL for a bad argument: an order above max_order, a pfn not
- *     aligned to its order (claim_reserved), a count of 0, a range that
- *     overflows (pfn + nr past 2^64, or start >= end), a nid outside
+ *     aligned to its order (claim_reserved), a count of 0, a range with a
+ *     page past 2^64 (or start >= end; a range that ends exactly at 2^64
+ *     is outside the span, item 2), a nid outside
  *     [NUMA_NO_NODE, nr_nodes) (add_memory: [0, nr_nodes)), a cpu outside
  *     [0, nr_cpus).
  *  2. -MM_ENOENT when a page named does not exist: outside the span or a
  *     hole (add_memory: outside the span only; its pages must be holes,
- *     else -MM_EEXIST).
+ *     else -MM_EEXIST). Pages always exist once added, so a never
+ *     allocated page, a double free and an interior page are item 3.
  *  3. -MM_EINVAL when a page is in the wrong state: free_pages/split_page
  *     of anything but an allocated head of exactly that order, get/put of
  *     anything but an allocated head (a tail, a free, cached or reserved
@@ -40,7 +44,8 @@
  *    tie; the block comes from the first node that has a wholly free,
  *    naturally aligned block of 2^order pages in one section (cached pages
  *    count as free: a node's caches are drained before it is passed over).
- *    -MM_ENOMEM when no node has one. The head gets refcount 1.
+ *    -MM_ENOMEM when no node has one, found before any cache is drained:
+ *    a failed allocation drains nothing. The head gets refcount 1.
  *  - free_pages(pfn, order) and put_page(pfn) drop one reference of an
  *    allocated head; at zero the block is freed. get_page takes one.
  *  - split_page(pfn, order): an allocated order-k head becomes 2^k order-0
@@ -151,7 +156,8 @@ struct buddy_page_info {
 	uint32_t refcount; /* of an ALLOC head */
 	int nid;
 };
-/* 0, or -MM_ENOENT outside the span (a hole inside it is BUDDY_HOLE). */
+/* 0, or -MM_ENOENT outside the span (a hole inside it is BUDDY_HOLE).
+ * info: an optional output (NULL: only whether pfn is in the span). */
 int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info);
 /* Free pages, cached ones included; nid NUMA_NO_NODE: all nodes (any
  * other nid that is not a node has none). */

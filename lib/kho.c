@@ -531,6 +531,8 @@ const char *kho_check(const struct kho *k)
 
 void kho_default_config(struct kho_config *cfg, uint64_t start_pfn, uint64_t end_pfn)
 {
+	if (!cfg)
+		return;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->start_pfn = start_pfn;
 	cfg->end_pfn = end_pfn;
@@ -585,11 +587,10 @@ void kho_destroy(struct kho *k)
 /* Contract items 1 and 2 for [pfn, pfn + nr). */
 static int range_args(const struct kho *k, uint64_t pfn, uint64_t nr)
 {
-	uint64_t end;
-
-	if (!nr || !mm_add_ok(pfn, nr, &end))
+	/* A range that ends exactly at 2^64 is outside the span, not bad. */
+	if (!nr || nr - 1 > MM_ADDR_MAX - pfn)
 		return -MM_EINVAL;
-	if (pfn < k->start || end > k->end)
+	if (pfn < k->start || pfn + (nr - 1) >= k->end)
 		return -MM_ERANGE;
 	return 0;
 }
@@ -882,8 +883,10 @@ int kho_serialize(const struct kho *k, void *buf, size_t cap, size_t *len)
 	uint8_t *p = buf;
 	uint32_t nsect = 0;
 
+	if (!len || (!p && cap))
+		return -MM_EINVAL;
 	*len = need;
-	if (!p || cap < need)
+	if (cap < need)
 		return -MM_ERANGE;
 	for (unsigned o = 0; o <= k->max_order; o++) {
 		struct records r = { 0, 0, NULL, NULL };
@@ -1225,10 +1228,10 @@ int kho_restore(struct kho *k, const void *blob, size_t len, struct memblock *mb
 	unsigned nsect = 0;
 	int err;
 
-	if (k->restored)
-		return -MM_EBUSY;
 	if (!mb || (!blob && len))
 		return -MM_EINVAL;
+	if (k->restored)
+		return -MM_EBUSY;
 	if (!blob || !parse_blob(k, blob, len, sect, &nsect) ||
 	    !merge_ranges(sect, nsect, fits_memory, &fit))
 		return -MM_EINVAL;
@@ -1257,6 +1260,8 @@ int kho_restore_folio(struct kho *k, struct buddy *b, uint64_t pfn, unsigned *or
 {
 	struct kset *in = &k->set[KHO_INCOMING];
 
+	if (!order)
+		return -MM_EINVAL;
 	for (unsigned o = 0; o <= k->max_order; o++) {
 		int err;
 
@@ -1267,8 +1272,7 @@ int kho_restore_folio(struct kho *k, struct buddy *b, uint64_t pfn, unsigned *or
 		if (b && (err = buddy_claim_reserved(b, pfn, o)))
 			return err;
 		folio_clear(k, in, pfn, o);
-		if (order)
-			*order = o;
+		*order = o;
 		return 0;
 	}
 	return -MM_ENOENT;
@@ -1278,6 +1282,8 @@ int kho_restore_folio(struct kho *k, struct buddy *b, uint64_t pfn, unsigned *or
 
 void kho_stats(const struct kho *k, struct kho_stats *st)
 {
+	if (!st)
+		return;
 	memset(st, 0, sizeof(*st));
 	for (int s = 0; s < 2; s++) {
 		for (unsigned o = 0; o <= k->max_order; o++)
@@ -1292,6 +1298,9 @@ void kho_walk(const struct kho *k, enum kho_set_id set,
 	      void (*fn)(void *ctx, uint64_t pfn, unsigned order), void *ctx)
 {
 	const struct kset *s = &k->set[set == KHO_INCOMING];
+
+	if (!fn || (set != KHO_PRESERVED && set != KHO_INCOMING))
+		return;
 
 	for (unsigned o = 0; o <= k->max_order; o++) {
 		struct geo g = geometry(k, o);

@@ -22,11 +22,14 @@
  * a few bits at a high order, a sparse page one bit, and absent subtrees
  * cost nothing.
  *
- * Contract (fuzz/kho/model.c predicts all of it). Nothing changes on an
- * error, and the first that applies is returned:
+ * Contract (the rules of mm.h; fuzz/kho/model.c predicts all of it).
+ * Nothing changes on an error, and the first that applies is returned:
+ *  0. -MM_EINVAL for a NULL pointer argument (no output here is optional;
+ *     a buffer with a count of 0 may be NULL).
  *  1. -MM_EINVAL: an order above max_order, a pfn not aligned to its order,
- *     a count of 0, a range past 2^64 pages.
- *  2. -MM_ERANGE: a page outside [start_pfn, end_pfn).
+ *     a count of 0, a range with a page past 2^64.
+ *  2. -MM_ERANGE: a page outside [start_pfn, end_pfn) (kho's outside; a
+ *     range that ends exactly at 2^64 is one).
  *  3. preserve_folio / preserve_pages: -MM_EEXIST when any page of it is
  *     already preserved, at any order. unpreserve_folio: -MM_ENOENT unless
  *     it is preserved as exactly (pfn, order). preserve_pages and
@@ -34,7 +37,8 @@
  *     aligned chunks (at most max_order; buddy's free_contig_range split),
  *     and unpreserve_pages needs every chunk preserved as exactly that folio.
  *  4. -MM_ENOMEM: a bookkeeping allocation failed.
- *  - restore: -MM_EBUSY on an instance that restored already; -MM_EINVAL
+ *  - restore: -MM_EINVAL for a NULL mb or a NULL blob with a length (item
+ *    0), then -MM_EBUSY on an instance that restored already; -MM_EINVAL
  *    for any blob that is not one kho_serialize() could have written for
  *    this instance (see the format below), or that names a page outside
  *    memblock's memory or inside one of its reserved ranges; then
@@ -139,14 +143,17 @@ int kho_unpreserve_pages(struct kho *k, uint64_t pfn, uint64_t nr);
 /* The size of the blob kho_serialize would write now. */
 size_t kho_serialized_size(const struct kho *k);
 /* Write the preserved set into buf: 0 and *len its size, or -MM_ERANGE
- * (with *len the size needed, nothing written) when cap is too small. */
+ * (with *len the size needed, nothing written) when cap is too small.
+ * -MM_EINVAL, nothing written, when len is NULL or buf is NULL with a cap
+ * other than 0. */
 int kho_serialize(const struct kho *k, void *buf, size_t cap, size_t *len);
 
 /* ---- the new kernel ---- */
 /* Validate blob and reserve what it preserves in mb (see the Contract). */
 int kho_restore(struct kho *k, const void *blob, size_t len, struct memblock *mb);
 /* Hand an incoming folio back; b (may be NULL) claims its reserved pages
- * as an allocated block of its order. */
+ * as an allocated block of its order. order is not optional (it is the
+ * only record of the folio's order): NULL is -MM_EINVAL. */
 int kho_restore_folio(struct kho *k, struct buddy *b, uint64_t pfn, unsigned *order);
 
 /* ---- queries ---- */
@@ -157,7 +164,9 @@ struct kho_stats {
 	uint64_t reserves;  /* memblock_reserve calls of that restore */
 };
 void kho_stats(const struct kho *k, struct kho_stats *st);
-/* The folios of a set, by order and then by pfn: fn(ctx, pfn, order). */
+/* The folios of a set, by order and then by pfn: fn(ctx, pfn, order).
+ * A NULL fn or a set that is not one walks nothing; kho_stats with a NULL
+ * st does nothing. */
 void kho_walk(const struct kho *k, enum kho_set_id set,
 	      void (*fn)(void *ctx, uint64_t pfn, unsigned order), void *ctx);
 unsigned kho_max_order(const struct kho *k);

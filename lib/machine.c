@@ -17,6 +17,8 @@ struct mm_machine {
 
 void mm_machine_default_config(struct mm_machine_config *cfg)
 {
+	if (!cfg)
+		return;
 	*cfg = (struct mm_machine_config){ 0 };
 	cfg->page_size = 4096;
 	cfg->nr_cpus = 1;
@@ -198,12 +200,18 @@ static bool cfg_ok(const struct mm_machine_config *cfg)
 	return cfg && (!cfg->page_size || mm_is_pow2(cfg->page_size));
 }
 
+/* cfg's memory and reserved lists: NULL only with a count of 0. */
+static bool lists_ok(const struct mm_machine_config *cfg)
+{
+	return (cfg->memory || !cfg->nr_memory) && (cfg->reserved || !cfg->nr_reserved);
+}
+
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg)
 {
 	struct memblock *mb = NULL;
 	int err;
 
-	if (!out || !cfg_ok(cfg))
+	if (!out || !cfg_ok(cfg) || !lists_ok(cfg))
 		return -MM_EINVAL;
 	err = boot_memblock(&mb, cfg, NULL);
 	if (!err)
@@ -328,7 +336,7 @@ int mm_machine_kexec(struct mm_machine **out, const struct mm_machine_config *cf
 	void *mem;
 	int err, rc = 0;
 
-	if (!out || !cfg_ok(cfg) || !old || !kho_rc)
+	if (!out || !cfg_ok(cfg) || !lists_ok(cfg) || !old || !kho_rc || (!blob && len))
 		return -MM_EINVAL;
 	if ((cfg->page_size ? cfg->page_size : 4096) != old->page_size ||
 	    cfg->backing != (buddy_page_ptr(old->buddy, buddy_start_pfn(old->buddy)) != NULL))

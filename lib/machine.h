@@ -59,10 +59,13 @@ struct mm_machine_config {
 
 struct mm_machine;
 
-/* A config with the defaults (4 KiB pages, MAX_PAGE_ORDER 10, caches on). */
+/* A config with the defaults (4 KiB pages, MAX_PAGE_ORDER 10, caches on);
+ * nothing with a NULL cfg. */
 void mm_machine_default_config(struct mm_machine_config *cfg);
-/* 0, -MM_EINVAL for a map memblock or buddy refuses (no memory, a nid out
- * of range, a span too large), -MM_ENOMEM; nothing is left behind on error. */
+/* 0, -MM_EINVAL for a NULL out or cfg, a memory or reserved list that is
+ * NULL with a count other than 0, a map memblock or buddy refuses (no
+ * memory, a nid out of range, a span too large), -MM_ENOMEM; nothing is
+ * left behind on error. */
 int mm_machine_boot(struct mm_machine **out, const struct mm_machine_config *cfg);
 /* Boot over a memblock the caller has filled (the firmware's map, then the
  * early reservations and allocations), the way the kernel hands memblock
@@ -92,6 +95,8 @@ uint64_t mm_machine_page_size(const struct mm_machine *m);
  * what kho_restore made of the blob: 0, or -MM_EINVAL when it was refused
  * and the new machine booted without it (nothing preserved reserved).
  * -MM_ENOMEM (kho_restore's included) or -MM_EINVAL: old is untouched.
+ * -MM_EINVAL also for a NULL out, cfg, old or kho_rc, a NULL blob with a
+ * length, and lists as mm_machine_boot's.
  */
 int mm_machine_kexec(struct mm_machine **out, const struct mm_machine_config *cfg,
 		     struct mm_machine *old, const void *blob, size_t len, int *kho_rc);

@@ -429,6 +429,13 @@ static int mb_modify(struct memblock *mb, struct mb_type *t, uint64_t base, uint
 	size = mm_cap_size(base, size);
 	if (!size)
 		return 0;
+	/* Nothing would change: no split, so the array never grows for it. */
+	for (s = first_ending_after(t, base); s < t->cnt && t->regions[s].base < base + size; s++)
+		if (((t->regions[s].flags | set) & ~clear) != t->regions[s].flags ||
+		    (set_nid && t->regions[s].nid != nid))
+			break;
+	if (s == t->cnt || t->regions[s].base >= base + size)
+		return 0;
 	err = mb_isolate(mb, t, base, size, &s, &e);
 	if (err)
 		return err;
@@ -854,8 +861,12 @@ bool memblock_next_free_range(const struct memblock *mb, int nid, uint64_t *iter
 {
 	const struct mb_type *mem = &mb->type[MEMBLOCK_MEMORY];
 	const struct mb_type *res = &mb->type[MEMBLOCK_RESERVED];
-	size_t i = (size_t)(*iter >> 32), j = (size_t)(*iter & 0xffffffffu);
+	size_t i, j;
 
+	if (!iter)
+		return false;
+	i = (size_t)(*iter >> 32);
+	j = (size_t)(*iter & 0xffffffffu);
 	for (; i < mem->cnt; i++, j = i < mem->cnt ?
 		       first_ending_after(res, mem->regions[i].base) : 0) {
 		const struct memblock_region *m = &mem->regions[i];
@@ -871,13 +882,17 @@ bool memblock_next_free_range(const struct memblock *mb, int nid, uint64_t *iter
 		}
 		if (lo >= hi)
 			continue;
-		*start = lo;
-		*out_nid = m->nid;
+		if (start)
+			*start = lo;
+		if (out_nid)
+			*out_nid = m->nid;
 		if (j < res->cnt && res->regions[j].base < hi) {
-			*end = res->regions[j].base;
+			if (end)
+				*end = res->regions[j].base;
 			*iter = (uint64_t)i << 32 | (j + 1);
 		} else {
-			*end = hi;
+			if (end)
+				*end = hi;
 			*iter = (uint64_t)(i + 1) << 32 |
 				(i + 1 < mem->cnt ? first_ending_after(res, mem->regions[i + 1].base) : 0);
 		}

@@ -8,7 +8,7 @@
  * insert stops, grows the array and resumes where it stopped, and a failed
  * growth takes back what was inserted.
  *
- * Contract (the fuzz model predicts all of it):
+ * Contract (the rules of mm.h; the fuzz model predicts all of it):
  *  - Arguments are checked first; a bad one gives -MM_EINVAL and changes
  *    nothing: a nid outside [NUMA_NO_NODE, MEMBLOCK_MAX_NUMNODES), flags
  *    outside MEMBLOCK_FLAGS_MASK, a type other than MEMORY/RESERVED, a
@@ -19,6 +19,8 @@
  *  - add() is add_node(NUMA_NO_NODE, 0); reserve() inserts with
  *    NUMA_NO_NODE and flags 0. Covered parts keep their nid and flags.
  *  - The mark/clear flag setters act on memory; set_node on either type.
+ *    When nothing in the range would change, nothing does: no region is
+ *    split and the array does not grow.
  *  - trim_memory: each memory region [b, e) becomes
  *    [round_up(b), round_down(e)), dropped when that is empty or round_up
  *    overflows.
@@ -90,7 +92,8 @@ void memblock_destroy(struct memblock *mb);
 
 /* ---- ranges ----
  * A size that runs past the top of the address space is capped to
- * PHYS_ADDR_MAX - base; size 0 is a successful no-op. */
+ * PHYS_ADDR_MAX - base; size 0 is a successful no-op (memblock's
+ * exceptions to mm.h R4 and R5: it has no outside). */
 int memblock_add_node(struct memblock *mb, uint64_t base, uint64_t size, int nid,
 		      uint32_t flags);
 int memblock_add(struct memblock *mb, uint64_t base, uint64_t size);
@@ -151,7 +154,8 @@ uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id ty
  * Free ranges: memory minus reserved, one memory region at a time (a free
  * range never spans two regions), skipping NOMAP regions and, unless nid is
  * NUMA_NO_NODE, regions of other nodes. Ascending order. Start with
- * *iter = 0; returns false when there are no more.
+ * *iter = 0; returns false when there are no more, and for a NULL iter.
+ * start, end and out_nid are optional outputs.
  */
 bool memblock_next_free_range(const struct memblock *mb, int nid, uint64_t *iter,
 			      uint64_t *start, uint64_t *end, int *out_nid);

@@ -48,6 +48,8 @@ const char *mm_errname(int err)
 
 int mm_errcode(const char *name)
 {
+	if (!name)
+		return 0;
 	for (size_t i = 0; i < MM_NERRORS; i++)
 		if (!strcmp(mm_errors[i].name, name))
 			return mm_errors[i].code;
@@ -56,11 +58,15 @@ int mm_errcode(const char *name)
 
 void mm_meta_init(struct mm_meta *m)
 {
+	if (!m)
+		return;
 	memset(m, 0, sizeof(*m));
 }
 
 void mm_meta_fail_at(struct mm_meta *m, uint64_t k, bool after)
 {
+	if (!m)
+		return;
 	m->calls = 0;
 	m->failures = 0;
 	m->fail_at = k;

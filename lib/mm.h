@@ -11,6 +11,71 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * ---- The contract every public function keeps ----
+ *
+ * Every layer header (memblock, buddy, vmap, vmalloc, percpu, kho, machine)
+ * follows these rules; its own Contract says which code each of its checks
+ * gives, in these words. tests/test_contract.c tries every bad-input class
+ * on every public function and asserts the code and an unchanged instance.
+ *
+ * R1 Nothing changes on an error. A call that returns a negative -MM_E*
+ *    code leaves the instance exactly as it was, as far as any getter or
+ *    walker can tell; nothing aborts. The checks run in the order below,
+ *    and the first that applies is returned.
+ * R2 The instance. The first argument must be a live instance; it is not
+ *    checked (a NULL or freed one is the caller's bug). destroy(NULL) does
+ *    nothing.
+ * R3 Pointers. Every other pointer argument is checked first, and NULL is
+ *    -MM_EINVAL, except
+ *     - an input array or buffer with a count of 0 (it is not read);
+ *     - an optional output: one the header calls "optional output". Only
+ *       a query's result is optional; with NULL the call only says whether
+ *       it would succeed. An output that is the only record of what a call
+ *       did (an address or pfn allocated, a page unmapped, an order handed
+ *       back, a length written) is never optional.
+ *    A function that returns no code (void, a count, a bool, a pointer)
+ *    ignores a NULL output or callback and does nothing with it.
+ * R4 Bad arguments: -MM_EINVAL. A count or size of 0 (memblock: a range of
+ *    size 0 is a successful no-op instead), an order above max_order, a
+ *    pfn or address not aligned to what the header asks (its order, a
+ *    page), a range with a page past 2^64 (base + size > 2^64), a range
+ *    given by its ends with start >= end, a nid, cpu, flag, type or kind
+ *    outside its set, a bad config at create (then *out is left alone).
+ *    (memblock's allocation window is a limit, not a range: an empty one
+ *    has no fit, -MM_ENOMEM.)
+ * R5 A range that ends exactly at 2^64 is a range like any other: it is
+ *    outside the instance (R6), never -MM_EINVAL.
+ * R6 Outside the instance: a pfn, address or range lying partly or wholly
+ *    outside what the instance covers is -MM_ENOENT (buddy: outside the
+ *    span or a hole; vmap, vmalloc, percpu: outside every area), except
+ *    kho, whose span is a bound it was created with: -MM_ERANGE; memblock
+ *    has no outside (ranges are capped to PHYS_ADDR_MAX - base).
+ * R7 Addresses handed back. An address or pfn that names nothing live is
+ *    -MM_ENOENT: never allocated, freed already (a double free), or an
+ *    interior address of an area (vmap, vmalloc, percpu, kho folios).
+ *    Something live in the wrong state or of the wrong kind is
+ *    -MM_EINVAL: a buddy page that is free, cached, reserved or a tail
+ *    (buddy pages always exist, so a double free or an interior pfn is
+ *    this), a block freed with another order, a vmalloc area handed to
+ *    vunmap or a vmap_pages area to vfree.
+ * R8 A call in the wrong state of the whole instance: -MM_EBUSY (kho: a
+ *    second restore) or -MM_EINVAL where the header says so (buddy: adopt
+ *    with backing already).
+ * R9 No room: -MM_ENOMEM, also when a bookkeeping allocation fails; a
+ *    request that can never fit fails so before any input array is read
+ *    and before anything is drained, purged or moved. One documented
+ *    exception to R1: vmap_alloc, finding no fit, purges the lazily freed
+ *    areas and searches again (no busy area changes, only lazy ones
+ *    become free), and keeps that purge when it still fails.
+ *
+ * bitmap.h and rbtree.h are helpers the layers share, not instances: they
+ * return no codes and have preconditions instead (a map as large as the
+ * size given, nodes linked into the tree). Their edge results (an empty
+ * range, a start at or past the end, an empty tree) are documented in them
+ * and asserted by the contract test like the rest.
+ */
+
 /* ---- error codes: functions return 0 or the negative of one of these ---- */
 enum {
 	MM_ENOENT = 2,
@@ -25,7 +90,7 @@ enum {
 const char *mm_strerror(int err);
 /* Symbolic name ("EINVAL") for an error code; NULL when it is not one of ours. */
 const char *mm_errname(int err);
-/* Inverse of mm_errname: "EINVAL" -> MM_EINVAL, or 0 when unknown. */
+/* Inverse of mm_errname: "EINVAL" -> MM_EINVAL, or 0 when unknown or NULL. */
 int mm_errcode(const char *name);
 
 /* ---- addresses ---- */
@@ -125,10 +190,11 @@ struct mm_meta {
 	uint64_t live_bytes;
 };
 
-/* A hook on the host allocator, no faults. */
+/* A hook on the host allocator, no faults (nothing for a NULL m). */
 void mm_meta_init(struct mm_meta *m);
 /* Arm the fault schedule: the k-th allocation from now fails (k >= 1; 0
- * disarms), and with after every allocation after it too. */
+ * disarms), and with after every allocation after it too (nothing for a
+ * NULL m). */
 void mm_meta_fail_at(struct mm_meta *m, uint64_t k, bool after);
 
 /* Zeroed memory, or NULL when the schedule (or the host) says no. */

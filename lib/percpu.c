@@ -1101,6 +1101,8 @@ void *percpu_host(const struct percpu *pc, uint64_t ptr, unsigned cpu)
 
 void percpu_stats(const struct percpu *pc, struct percpu_stats *st)
 {
+	if (!st)
+		return;
 	st->chunks = pc->nr_chunks;
 	st->empty_chunks = pc->nr_empty;
 	st->units = pc->nr_cpus;
@@ -1114,6 +1116,8 @@ void percpu_stats(const struct percpu *pc, struct percpu_stats *st)
 void percpu_walk_chunks(const struct percpu *pc,
 			void (*fn)(void *ctx, uint64_t base, unsigned slot), void *ctx)
 {
+	if (!fn)
+		return;
 	for (const struct rb_node *n = rb_first(&pc->chunks); n; n = rb_next(n))
 		fn(ctx, chunk_of(n)->base, chunk_of(n)->slot);
 }

@@ -17,7 +17,10 @@
  * time, each CPU's page taken from buddy on that CPU's node, and given back
  * as soon as no allocation covers the page.
  *
- * Contract (the fuzz model checks all of it). Nothing changes on an error.
+ * Contract (the rules of mm.h; the fuzz model checks all of it). Nothing
+ * changes on an error; a NULL pointer argument other than an optional
+ * output is -MM_EINVAL; stats and the chunk walk do nothing with a NULL
+ * output or callback.
  *  - percpu_alloc(size, align): -MM_EINVAL when size is 0 or larger than a
  *    unit, or align is not a power of two or larger than a page. size is
  *    rounded up to the 4-byte granule, align up to 4. The memory is zeroed
@@ -41,7 +44,7 @@
  *    when another chunk is without allocations already (one spare stays).
  *  - percpu_ptr(ptr, cpu): -MM_EINVAL for a cpu outside [0, nr_cpus),
  *    -MM_ENOENT when ptr is not inside a live allocation; else ptr's copy
- *    for cpu.
+ *    for cpu, in addr, an optional output.
  */
 #ifndef MMSTACK_PERCPU_H
 #define MMSTACK_PERCPU_H

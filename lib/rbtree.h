@@ -10,6 +10,10 @@
  * every node whose subtree changes (the path above an insert or erase, and
  * both nodes of a rotation), so a value such as the largest free size in a
  * subtree stays exact through every rebalance. NULL: a plain tree.
+ *
+ * A helper with preconditions, not codes (mm.h): nodes passed in are linked
+ * (or, for rb_insert, about to be). rb_first / rb_last of an empty tree and
+ * rb_next / rb_prev past either end are NULL.
  */
 #ifndef MMSTACK_RBTREE_H
 #define MMSTACK_RBTREE_H

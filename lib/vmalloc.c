@@ -104,6 +104,15 @@ static bool area_bytes(const struct vmalloc *v, uint64_t n, uint64_t *bytes)
 	return n < UINT64_MAX / v->page && mm_add_ok(n * v->page, v->page, bytes);
 }
 
+/* n pages and the guard can never fit in the vmap range. */
+static bool area_too_big(const struct vmalloc *v, uint64_t n)
+{
+	uint64_t bytes;
+
+	return n >= (vmap_end(v->vmap) - vmap_start(v->vmap)) / v->page ||
+	       !area_bytes(v, n, &bytes);
+}
+
 /* A record for n pages and its vmap area (n pages and the guard, the lowest
  * fit in the whole range); nothing is left behind on failure. */
 static int area_place(struct vmalloc *v, uint64_t n, struct vm_area **out)
@@ -114,7 +123,7 @@ static int area_place(struct vmalloc *v, uint64_t n, struct vm_area **out)
 
 	/* n pages and the guard can never fit: fail before the page table is
 	 * sized from n (and before the vmap search could purge). */
-	if (n >= (vmap_end(v->vmap) - vmap_start(v->vmap)) / v->page || !area_bytes(v, n, &bytes))
+	if (area_too_big(v, n) || !area_bytes(v, n, &bytes))
 		return -MM_ENOMEM;
 	a = area_new(v, n);
 	if (!a)
@@ -262,6 +271,10 @@ int vmap_pages(struct vmalloc *v, const uint64_t *pfns, uint64_t n, uint64_t *ad
 
 	if (!n || !pfns || !addr)
 		return -MM_EINVAL;
+	/* The size first: the pfn array is read only for an n that can fit
+	 * (it may well be shorter than an n that cannot). */
+	if (area_too_big(v, n))
+		return -MM_ENOMEM;
 	for (uint64_t i = 0; i < n; i++)
 		if (!page_allocated(v->buddy, pfns[i]))
 			return -MM_EINVAL;
@@ -329,14 +342,16 @@ int vmalloc_map_page(struct vmalloc *v, uint64_t addr, uint64_t pfn)
 int vmalloc_unmap_page(struct vmalloc *v, uint64_t addr, uint64_t *pfn)
 {
 	uint64_t *e;
-	int err = caller_entry(v, addr, &e);
+	int err;
 
+	if (!pfn)
+		return -MM_EINVAL; /* the only record of the page unmapped */
+	err = caller_entry(v, addr, &e);
 	if (err)
 		return err;
 	if (*e == PFN_NONE)
 		return -MM_ENOENT;
-	if (pfn)
-		*pfn = *e;
+	*pfn = *e;
 	*e = PFN_NONE;
 	return 0;
 }

@@ -2,7 +2,9 @@
 /*
  * vmalloc.h - virtually contiguous memory: a vmap area backed by buddy pages.
  *
- * Contract (the fuzz model predicts all of it):
+ * Contract (the rules of mm.h; the fuzz model predicts all of it). Nothing
+ * changes on an error; -MM_EINVAL for a NULL pointer argument other than
+ * vmalloc_to_pfn's pfn, an optional output:
  *  - vmalloc(size, nid): size 0, or a nid outside [NUMA_NO_NODE, nodes):
  *    -MM_EINVAL. More pages than buddy's span holds: -MM_ENOMEM before
  *    anything else. The size is rounded up to pages; the area is that many
@@ -17,7 +19,9 @@
  *    through buddy_free_contig_range, one call per run of contiguous pfns;
  *    then the area is freed lazily.
  *  - vmap_pages(pfns, n): n pages the caller owns (each an allocated buddy
- *    page, else -MM_EINVAL; n 0: -MM_EINVAL) mapped into a new area (+ a
+ *    page, else -MM_EINVAL; n 0: -MM_EINVAL; n pages and the guard larger
+ *    than the vmap range: -MM_ENOMEM before any pfn is read) mapped into a
+ *    new area (+ a
  *    guard page); vunmap(addr) unmaps one (lazily; -MM_EINVAL for a
  *    vmalloc'ed area). The pages stay the caller's, to keep allocated
  *    while they are mapped.
@@ -29,10 +33,13 @@
  *    no area's pages (a guard page included), -MM_EINVAL in a vmalloc'ed
  *    area. Then map_page: -MM_EBUSY when the page is mapped already,
  *    -MM_EINVAL when pfn is not an allocated buddy page; unmap_page:
- *    -MM_ENOENT when nothing is mapped there. vunmap releases the area with
- *    whatever is still mapped; the pages stay the caller's.
+ *    -MM_ENOENT when nothing is mapped there, and its pfn is not optional
+ *    (the only record of the page unmapped): NULL is -MM_EINVAL first.
+ *    vunmap releases the area with whatever is still mapped; the pages
+ *    stay the caller's.
  *  - vmalloc_to_pfn(addr): the pfn behind addr, -MM_ENOENT outside every
- *    mapped page (a guard page and an unmapped page included).
+ *    mapped page (a guard page and an unmapped page included). pfn is an
+ *    optional output.
  *  - An area of n pages plus the guard that is larger than the whole vmap
  *    range: -MM_ENOMEM before anything else (no purge).
  *  - A bookkeeping allocation that fails: -MM_ENOMEM, nothing changed.

@@ -491,6 +491,8 @@ void vmap_walk(const struct vmap *vm, enum vmap_kind kind,
 	const struct rb_root *root = kind == VMAP_FREE ? &vm->free
 				     : kind == VMAP_BUSY ? &vm->busy : &vm->lazy;
 
+	if (!fn || (kind != VMAP_FREE && kind != VMAP_BUSY && kind != VMAP_LAZY))
+		return;
 	for (const struct rb_node *n = rb_first(root); n; n = rb_next(n))
 		fn(ctx, va_of(n)->start, va_of(n)->end);
 }

@@ -9,7 +9,7 @@
  * The lowest fit is found by descending only into subtrees that can hold
  * the request, so that the search never passes over a fit.
  *
- * Contract (the fuzz model predicts all of it):
+ * Contract (the rules of mm.h; the fuzz model predicts all of it):
  *  - alloc(size, align, lo, hi): -MM_EINVAL when size is 0, size or align
  *    is not a multiple of the page size, align is not a power of two, lo >=
  *    hi, lo < vstart or hi > vend. Otherwise the lowest a with a % align ==
@@ -21,7 +21,12 @@
  *    the free areas at once; free_lazy keeps it aside, and when the pages
  *    kept aside then exceed lazy_max_pages, purges them all.
  *  - purge(): every lazily freed area becomes free (merged).
- *  - find(addr): the busy area holding addr, else -MM_ENOENT.
+ *  - find(addr): the busy area holding addr, else -MM_ENOENT; start and
+ *    size are optional outputs.
+ *  - A NULL out, cfg or addr: -MM_EINVAL. walk with a NULL fn or a kind
+ *    that is not one walks nothing.
+ *  - The one exception to "nothing changes on an error" (mm.h R9): an
+ *    alloc that finds no fit keeps the purge it made.
  *  - A bookkeeping allocation that fails: -MM_ENOMEM, nothing changed.
  */
 #ifndef MMSTACK_VMAP_H

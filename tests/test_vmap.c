@@ -163,14 +163,16 @@ static void test_vmalloc_edges(void)
 	CHECK_EQ(vfree(v, a + 4096), -MM_ENOENT);
 	/* A reserved area: a page in, and out without asking which it was. */
 	{
-		uint64_t r;
+		uint64_t r, got = 0;
 
 		CHECK_EQ(vmalloc_reserve(v, 2, &r), 0);
 		CHECK_EQ(vmalloc_map_page(v, r + 4096, pfn), 0);
 		CHECK_EQ(vmalloc_to_pfn(v, r + 4096, NULL), 0);
-		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, NULL), 0);
+		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, NULL), -MM_EINVAL);
+		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, &got), 0);
+		CHECK_EQ(got, pfn);
 		CHECK_EQ(vmalloc_to_pfn(v, r + 4096, NULL), -MM_ENOENT);
-		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, NULL), -MM_ENOENT);
+		CHECK_EQ(vmalloc_unmap_page(v, r + 4096, &got), -MM_ENOENT);
 		CHECK(mm_machine_check(mach) == NULL);
 	}
 	/* Destroy with both areas live: the vmalloc'ed pages go back. */

@@ -65,17 +65,22 @@ static int resolve_nid(const struct bm *m, int nid)
 	return nid == NUMA_NO_NODE ? (int)(m->cpu % m->nr_nodes) : nid;
 }
 
-/* [pfn, pfn + nr) as a valid range argument: nr != 0 and no overflow.
- * On success *end is the exclusive end. */
+/* [pfn, pfn + nr) as a valid range argument: nr != 0 and no page past
+ * 2^64 (a range that ends exactly at 2^64 is a range like any other, and
+ * outside every span). On success *end is the exclusive end, 0 for 2^64:
+ * compare it as end - 1 (the last page). */
 static bool range_arg_ok(uint64_t pfn, uint64_t nr, uint64_t *end)
 {
-	return nr != 0 && mm_add_ok(pfn, nr, end);
+	if (nr == 0 || nr - 1 > UINT64_MAX - pfn)
+		return false;
+	*end = pfn + nr; /* wraps to 0 only for 2^64 */
+	return true;
 }
 
 /* Every page of [pfn, end) exists (inside the span, not a hole). */
 static bool range_exists(const struct bm *m, uint64_t pfn, uint64_t end)
 {
-	if (pfn < m->start_pfn || end > m->end_pfn)
+	if (pfn < m->start_pfn || end - 1 >= m->end_pfn)
 		return false;
 	for (uint64_t q = pfn; q < end; q++)
 		if (rec(m, q)->state == BM_HOLE)
@@ -219,7 +224,7 @@ int bm_add_memory(struct bm *m, uint64_t pfn, uint64_t nr, int nid)
 	if (!range_arg_ok(pfn, nr, &end))
 		return -MM_EINVAL;
 	/* Holes are what add_memory fills, so only the span counts here. */
-	if (pfn < m->start_pfn || end > m->end_pfn)
+	if (pfn < m->start_pfn || end - 1 >= m->end_pfn)
 		return -MM_ENOENT;
 	for (uint64_t q = pfn; q < end; q++)
 		if (rec(m, q)->state != BM_HOLE)

@@ -36,6 +36,7 @@ struct world {
 	uint64_t block;    /* pages in a max-order block */
 	uint64_t lo, hi;   /* the pages the last op can have touched (see touch) */
 	uint64_t cached;   /* pages in the per-CPU caches after the last op */
+	bool changed_on_error; /* an op failed and still moved pages (see below) */
 };
 
 #define W ((struct world *)w)
@@ -92,11 +93,39 @@ static struct fz_result m_set_cpu(void *w, const uint64_t *a)
 	return fz_rc(bm_set_cpu(W->m, u_arg(a[0])));
 }
 
+/*
+ * What the model cannot see: which free pages sit in the per-CPU caches and
+ * how the lists hold the rest. A failed call must not change that either
+ * (nothing changes on an error: alloc_pages fails before any cache is
+ * drained), so it is compared around every failed allocation.
+ */
+struct hidden {
+	uint64_t cached[BUDDY_MAX_CPUS];
+	uint64_t blocks[BUDDY_MAX_NODES][BUDDY_MAX_ORDER_LIMIT + 1];
+};
+
+static void hidden_take(const struct buddy *b, struct hidden *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
+		h->cached[cpu] = buddy_nr_cached(b, cpu);
+	for (unsigned nid = 0; nid < buddy_nr_nodes(b); nid++)
+		for (unsigned o = 0; o <= buddy_max_order(b); o++)
+			h->blocks[nid][o] = buddy_nr_free_blocks(b, (int)nid, o);
+}
+
 static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
 {
+	struct hidden before, after;
 	uint64_t pfn = 0;
 
+	hidden_take(W->b, &before);
 	W->impl_rc = buddy_alloc_pages(W->b, u_arg(a[0]), nid_arg(a[1]), &pfn);
+	if (W->impl_rc) {
+		hidden_take(W->b, &after);
+		if (memcmp(&before, &after, sizeof(before)))
+			W->changed_on_error = true;
+	}
 	W->impl_pfn = pfn;
 	if (!W->impl_rc) {
 		witness(W, pfn, (uint64_t)1 << u_arg(a[0]));
@@ -397,6 +426,11 @@ static const char *compare(void *w, char *buf, size_t len)
 {
 	const char *e = NULL;
 	uint64_t cached = nr_cached(W->b);
+
+	if (W->changed_on_error) {
+		snprintf(buf, len, "alloc_pages failed but changed the caches or the lists");
+		return buf;
+	}
 
 	if (W->cached && !cached)
 		touch(W, 0, UINT64_MAX);

@@ -115,9 +115,10 @@ static bool overlaps_any(const struct km_set *s, uint64_t pfn, uint64_t nr)
 /* Items 1 and 2 of the Contract for the pages [pfn, pfn + nr). */
 static int check_range(const struct km_layout *l, uint64_t pfn, uint64_t nr)
 {
-	if (nr == 0 || pfn > UINT64_MAX - nr)
+	/* A range that ends exactly at 2^64 is not past it: outside the span. */
+	if (nr == 0 || nr - 1 > UINT64_MAX - pfn)
 		return -MM_EINVAL;
-	if (pfn < l->start || pfn + nr > l->end)
+	if (pfn < l->start || pfn + (nr - 1) >= l->end)
 		return -MM_ERANGE;
 	return 0;
 }

@@ -652,7 +652,7 @@ static struct fz_result i_kexec(void *w, const uint64_t *a)
 
 	(void)a;
 	rc = mm_machine_kexec(&next, &W->mc, W->mach, W->have_blob ? W->blob : NULL,
-			      W->blob_len, &kho_rc);
+			      W->have_blob ? W->blob_len : 0, &kho_rc);
 	if (rc)
 		return fz_rc(rc);
 	W->mach = next;
@@ -797,13 +797,14 @@ static struct fz_result i_restore_all(void *w, const uint64_t *a)
 {
 	struct pfns *p = calloc(1, sizeof(*p));
 	uint64_t n = 0;
+	unsigned order;
 
 	(void)a;
 	if (!p)
 		abort();
 	kho_walk(kho_of(W), KHO_INCOMING, collect, p);
 	for (size_t i = 0; i < p->n; i++)
-		n += kho_restore_folio(kho_of(W), buddy_of(W), p->v[i], NULL) == 0;
+		n += kho_restore_folio(kho_of(W), buddy_of(W), p->v[i], &order) == 0;
 	free(p);
 	return fz_val(0, n);
 }

@@ -644,13 +644,29 @@ static int nid_arg(uint64_t v)
 	return s < -100 || s > 100 ? 100 : (int)s;
 }
 
+/* What the page model cannot see: the per-CPU caches and the free lists.
+ * A failed allocation must leave them as they were (it drains nothing). */
+static uint64_t hidden_sum(const struct buddy *b)
+{
+	uint64_t h = 0;
+
+	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
+		h = h * 31 + buddy_nr_cached(b, cpu);
+	for (unsigned nid = 0; nid < buddy_nr_nodes(b); nid++)
+		for (unsigned o = 0; o <= buddy_max_order(b); o++)
+			h = h * 31 + buddy_nr_free_blocks(b, (int)nid, o);
+	return h;
+}
+
 static struct fz_result i_page_alloc(void *w, const uint64_t *a)
 {
-	uint64_t pfn = 0;
+	uint64_t pfn = 0, before = hidden_sum(W->b);
 	unsigned order = a[0] > 30 ? 30 : (unsigned)a[0];
 
 	W->impl_rc = buddy_alloc_pages(W->b, order, nid_arg(a[1]), &pfn);
 	W->impl_val = pfn;
+	if (W->impl_rc && hidden_sum(W->b) != before)
+		fail_later(W, "alloc_pages failed but changed the caches or the free lists");
 	return fz_val(W->impl_rc, pfn);
 }
 static struct fz_result m_page_alloc(void *w, const uint64_t *a)

@@ -203,6 +203,9 @@ static struct fz_result m_vmap_pages(void *w, const uint64_t *a)
 
 	if (!n)
 		return fz_rc(-MM_EINVAL);
+	/* An area that can never fit is refused before any pfn is read. */
+	if (n >= (W->vend - VSTART) / PAGE)
+		return fz_rc(-MM_ENOMEM);
 	for (uint64_t i = 0; i < n; i++)
 		if (!pfn_owned(W, a[0] + i))
 			return fz_rc(-MM_EINVAL);
