@@ -36,8 +36,10 @@ struct va {
 	union {
 		struct rb_node rb; /* free: in the free tree */
 		struct {
-			struct va *lazy_next; /* lazy: the next lazily freed area */
-			bool lazy;            /* not free: lazily freed (else busy) */
+			/* busy: the next in its index bucket; lazy: the next
+			 * lazily freed area */
+			struct va *hash_next, *lazy_next;
+			bool lazy; /* not free: lazily freed (else busy) */
 		} nf;
 	};
 };
@@ -46,10 +48,11 @@ struct vmap {
 	uint64_t vstart, vend, page, lazy_max, lazy_pages;
 	unsigned page_shift;
 	struct rb_root free;
-	struct va *first; /* the lowest area */
+	struct va *free_first; /* the lowest free area */
+	struct va *first;      /* the lowest area */
 	struct va *lazy;  /* lazily freed areas */
-	/* Busy areas by start: open addressing, linear probing, at most half
-	 * full. */
+	/* Busy areas by start: a hash table of chains, at most one area per
+	 * bucket on average. */
 	struct va **index;
 	uint64_t index_cap, nbusy;
 	unsigned index_bits;
@@ -168,78 +171,63 @@ static void list_unlink(struct vmap *vm, struct va *v)
 
 /* ---- the index of busy areas ---- */
 
-static inline uint64_t index_home(const struct vmap *vm, uint64_t start)
+static inline struct va **index_bucket(struct va **buckets, const struct vmap *vm,
+				       uint64_t start)
 {
-	return ((start >> vm->page_shift) * 0x9e3779b97f4a7c15ull) >> (64 - vm->index_bits);
+	return &buckets[((start >> vm->page_shift) * 0x9e3779b97f4a7c15ull) >>
+			(64 - vm->index_bits)];
 }
 
-static void index_put(struct va **slots, const struct vmap *vm, struct va *v)
+static inline void index_put(struct va **buckets, const struct vmap *vm, struct va *v)
 {
-	uint64_t mask = vm->index_cap - 1, i = index_home(vm, v->start);
+	struct va **b = index_bucket(buckets, vm, v->start);
 
-	while (slots[i])
-		i = (i + 1) & mask;
-	slots[i] = v;
+	v->nf.hash_next = *b;
+	*b = v;
 }
 
-/* Room for one more busy area, so that what follows cannot fail. */
+/* Room for one more busy area, so that what follows cannot fail: at most
+ * one area per bucket on average. */
 static int index_reserve(struct vmap *vm)
 {
-	struct va **old = vm->index, **slots;
+	struct va **old = vm->index, **buckets;
 	uint64_t old_cap = vm->index_cap;
 
-	if ((vm->nbusy + 1) * 2 <= old_cap)
+	if (vm->nbusy < old_cap)
 		return 0;
-	slots = mm_meta_calloc(vm->meta, old_cap * 2, sizeof(*slots));
-	if (!slots)
+	buckets = mm_meta_calloc(vm->meta, old_cap * 2, sizeof(*buckets));
+	if (!buckets)
 		return -MM_ENOMEM;
-	vm->index = slots;
+	vm->index = buckets;
 	vm->index_cap = old_cap * 2;
 	vm->index_bits++;
-	for (uint64_t i = 0; i < old_cap; i++)
-		if (old[i])
-			index_put(slots, vm, old[i]);
+	for (uint64_t i = 0; i < old_cap; i++) {
+		for (struct va *v = old[i], *n; v; v = n) {
+			n = v->nf.hash_next;
+			index_put(buckets, vm, v);
+		}
+	}
 	mm_meta_free(vm->meta, old, old_cap * sizeof(*old));
 	return 0;
 }
 
-/* The slot of the busy area starting at start, or index_cap. */
-static uint64_t index_find(const struct vmap *vm, uint64_t start)
+/* The link to the busy area starting at start, or to the NULL ending its
+ * bucket. */
+static inline struct va **index_link(const struct vmap *vm, uint64_t start)
 {
-	uint64_t mask = vm->index_cap - 1, i = index_home(vm, start);
+	struct va **l = index_bucket(vm->index, vm, start);
 
-	for (; vm->index[i]; i = (i + 1) & mask)
-		if (vm->index[i]->start == start)
-			return i;
-	return vm->index_cap;
-}
-
-/* Empty slot i, moving later members of its probe run back. */
-static void index_del(struct vmap *vm, uint64_t i)
-{
-	uint64_t mask = vm->index_cap - 1, j = i;
-
-	for (;;) {
-		uint64_t k;
-
-		j = (j + 1) & mask;
-		if (!vm->index[j])
-			break;
-		k = index_home(vm, vm->index[j]->start);
-		/* Slot j's member may move to i unless its home lies
-		 * cyclically in (i, j]. */
-		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-			vm->index[i] = vm->index[j];
-			i = j;
-		}
-	}
-	vm->index[i] = NULL;
+	while (*l && (*l)->start != start)
+		l = &(*l)->nf.hash_next;
+	return l;
 }
 
 /* ---- the free tree ---- */
 
 static void free_tree_erase(struct vmap *vm, struct va *v)
 {
+	if (v == vm->free_first)
+		vm->free_first = va_of(rb_next(&v->rb));
 	rb_erase_inline(&vm->free, &v->rb, va_recompute, va_rotate);
 }
 
@@ -252,6 +240,8 @@ static void free_tree_link(struct vmap *vm, struct va *v, struct rb_node *parent
 
 	rb_link_inline(&v->rb, parent, link);
 	v->subtree_max = s;
+	if (!vm->free_first || v->start < vm->free_first->start)
+		vm->free_first = v;
 	for (struct rb_node *p = parent; p && sub_max(p) < s; p = p->parent)
 		va_of(p)->subtree_max = s;
 	rb_insert_fixup_inline(&vm->free, &v->rb, va_recompute, va_rotate);
@@ -267,6 +257,37 @@ static void free_tree_insert(struct vmap *vm, struct va *v)
 		link = v->start < va_of(parent)->start ? &parent->left : &parent->right;
 	}
 	free_tree_link(vm, v, parent, link);
+}
+
+#define NEAR_STEPS 4
+
+/*
+ * The same, for v in the list: when free areas lie within a few areas on
+ * either side of it (free areas are seldom far apart), v's place is next to
+ * them without a descent. In order they are adjacent, so either the one
+ * below has no right child (v becomes it) or the one above no left child.
+ */
+static void free_tree_insert_near(struct vmap *vm, struct va *v)
+{
+	struct va *below = v->prev, *above = v->next;
+	int i;
+
+	for (i = 0; below && !va_is_free(below) && i < NEAR_STEPS; i++)
+		below = below->prev;
+	if (below && !va_is_free(below)) {
+		free_tree_insert(vm, v);
+		return;
+	}
+	if (below && !below->rb.right) {
+		free_tree_link(vm, v, &below->rb, &below->rb.right);
+		return;
+	}
+	for (i = 0; above && !va_is_free(above) && i < NEAR_STEPS; i++)
+		above = above->next;
+	if (above && va_is_free(above) && !above->rb.left)
+		free_tree_link(vm, v, &above->rb, &above->rb.left);
+	else
+		free_tree_insert(vm, v);
 }
 
 /* A free area grew in place: only its ancestors' values can rise. */
@@ -317,7 +338,7 @@ static void free_insert(struct vmap *vm, struct va *v)
 		free_grown(next);
 		va_put(vm, v);
 	} else {
-		free_tree_insert(vm, v);
+		free_tree_insert_near(vm, v);
 	}
 }
 
@@ -347,6 +368,27 @@ static inline struct rb_node *lowest_long(struct rb_node *n, uint64_t size)
 			return n;
 		else
 			n = n->right;
+	}
+	return NULL;
+}
+
+/*
+ * The same from the lowest free area up its left spine (a finger search):
+ * in address order the spine node, then its right subtree, then its
+ * parent. Requests that fit low (most) stop after a few steps instead of a
+ * descent from the root.
+ */
+static inline struct rb_node *lowest_long_low(const struct vmap *vm, uint64_t size)
+{
+	struct rb_node *n = vm->free.node;
+
+	if (!n || sub_max(n) < size)
+		return NULL;
+	for (n = &vm->free_first->rb; n; n = n->parent) {
+		if (va_size(va_of(n)) >= size)
+			return n;
+		if (n->right && sub_max(n->right) >= size)
+			return lowest_long(n->right, size);
 	}
 	return NULL;
 }
@@ -400,15 +442,19 @@ static struct rb_node *lowest_long_from(struct rb_node *n, uint64_t size, uint64
  * root to the first area that does, so large alignments skip whole runs of
  * areas. A t past hi ends the search.
  */
-static struct va *lowest_fit(struct rb_node *root, uint64_t size, uint64_t align, uint64_t lo,
+static struct va *lowest_fit(const struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
 			     uint64_t hi, uint64_t *addr)
 {
-	struct rb_node *n;
+	struct rb_node *n, *root = vm->free.node;
 	uint64_t t;
 
 	if (!mm_round_up(lo, align, &t) || !mm_add_ok(t, size, &t) || t > hi)
 		return NULL;
-	for (n = lowest_long_from(root, size, t); n;) {
+	/* Any candidate at or below the lowest fit will do to start from:
+	 * with the whole range below, the first one, found without backing
+	 * up. */
+	n = lo == vm->vstart ? lowest_long_low(vm, size) : lowest_long_from(root, size, t);
+	while (n) {
 		struct va *v = va_of(n);
 		struct rb_node *m;
 
@@ -426,14 +472,14 @@ static struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint6
 			   uint64_t hi, uint64_t *addr)
 {
 	if (align <= vm->page && lo == vm->vstart && hi == vm->vend) {
-		struct rb_node *n = lowest_long(vm->free.node, size);
+		struct rb_node *n = lowest_long_low(vm, size);
 
 		if (!n)
 			return NULL;
 		*addr = va_of(n)->start;
 		return va_of(n);
 	}
-	return lowest_fit(vm->free.node, size, align, lo, hi, addr);
+	return lowest_fit(vm, size, align, lo, hi, addr);
 }
 
 /* ---- invariants ---- */
@@ -447,6 +493,8 @@ const char *vmap_check(const struct vmap *vm)
 
 	if ((e = rb_check(&vm->free, va_less, va_recompute)))
 		return e;
+	if (vm->free_first != va_of(rb_first(&vm->free)))
+		return "lowest free area pointer stale";
 	/* The list tiles the range; its free areas are the free tree's
 	 * in-order walk; its busy areas are indexed; its lazy areas wait. */
 	fn = rb_first(&vm->free);
@@ -468,9 +516,7 @@ const char *vmap_check(const struct vmap *vm)
 			lazy += va_size(v) >> vm->page_shift;
 			nlazy++;
 		} else {
-			uint64_t i = index_find(vm, v->start);
-
-			if (i == vm->index_cap || vm->index[i] != v)
+			if (*index_link(vm, v->start) != v)
 				return "busy area missing from the index";
 			busy++;
 		}
@@ -480,7 +526,8 @@ const char *vmap_check(const struct vmap *vm)
 	if (at != vm->vend)
 		return "areas do not reach the end of the range";
 	for (uint64_t i = 0; i < vm->index_cap; i++)
-		indexed += vm->index[i] != NULL;
+		for (v = vm->index[i]; v && indexed <= busy; v = v->nf.hash_next)
+			indexed++;
 	if (busy != vm->nbusy || indexed != busy)
 		return "index holds a different number of busy areas";
 	for (v = vm->lazy; v; v = v->nf.lazy_next) {
@@ -624,13 +671,11 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 /* Take the busy area starting exactly at addr out of the index. */
 static struct va *busy_take(struct vmap *vm, uint64_t addr)
 {
-	uint64_t i = index_find(vm, addr);
-	struct va *v;
+	struct va **l = index_link(vm, addr), *v = *l;
 
-	if (i == vm->index_cap)
+	if (!v)
 		return NULL;
-	v = vm->index[i];
-	index_del(vm, i);
+	*l = v->nf.hash_next;
 	vm->nbusy--;
 	return v;
 }
@@ -675,12 +720,11 @@ void vmap_purge(struct vmap *vm)
  * else from the free area at or below addr along the list. */
 static struct va *busy_holding(const struct vmap *vm, uint64_t addr)
 {
-	uint64_t i = index_find(vm, addr);
 	struct rb_node *n = vm->free.node;
-	struct va *f = NULL, *v;
+	struct va *f = NULL, *v = *index_link(vm, addr);
 
-	if (i != vm->index_cap)
-		return vm->index[i];
+	if (v)
+		return v;
 	if (addr < vm->vstart || addr >= vm->vend)
 		return NULL;
 	while (n) {

@@ -58,6 +58,7 @@ int main(void)
 		BREAKS("rbtree: red node with a red child", (n->red = true, ch->red = true),
 		       (n->red = nr, ch->red = cr));
 	}
+	BREAKS("lowest free area pointer stale", vm->free_first = s, vm->free_first = f);
 	/* f moves onto s, keeping its size: the tree is no longer ordered. */
 	BREAKS("rbtree: in-order walk not strictly increasing",
 	       (f->start += 0x2000, f->end += 0x2000), (f->start -= 0x2000, f->end -= 0x2000));
@@ -70,9 +71,9 @@ int main(void)
 	       (f->next = s, s->prev = f, f->end = s->start, rb_propagate(&f->rb, va_recompute)),
 	       (f->next = b1, s->prev = b1, f->end = 0x11000, rb_propagate(&f->rb, va_recompute)));
 	{ /* b1 drops out of the index, or the count is off */
-		uint64_t i = index_find(vm, b1->start);
+		struct va **l = index_link(vm, b1->start);
 
-		BREAKS("busy area missing from the index", vm->index[i] = NULL, vm->index[i] = b1);
+		BREAKS("busy area missing from the index", *l = b1->nf.hash_next, *l = b1);
 	}
 	BREAKS("index holds a different number of busy areas", vm->nbusy++, vm->nbusy--);
 	{ /* the lazy list holds a busy area, or loses its lazy one */
