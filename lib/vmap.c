@@ -7,7 +7,11 @@
  * neighbours in the list, and a free merges with them in O(1). Free areas
  * also sit in a red-black tree by start address, each node holding the
  * largest free size in its subtree (subtree_max; 0 marks an area that is
- * not free). Busy areas are indexed by start address in a hash table (a
+ * not free), all but the tail: the free area that ends at vend, when there
+ * is one. It is the highest, so it is the last resort of every search, and
+ * it is by far the largest, so in the tree every change to it would change
+ * every value on the tree's right spine; off the tree, allocating from it
+ * or freeing next to it touches nothing else. Busy areas are indexed by start address in a hash table (a
  * free finds its area in O(1)); lazily freed areas wait on a list.
  *
  * Allocation takes the lowest fit (find_fit), then one of four shapes: the
@@ -48,7 +52,8 @@ struct vmap {
 	uint64_t vstart, vend, page, lazy_max, lazy_pages;
 	unsigned page_shift;
 	struct rb_root free;
-	struct va *free_first; /* the lowest free area */
+	struct va *free_first; /* the lowest free area in the tree */
+	struct va *tail;       /* the free area ending at vend, off the tree */
 	struct va *first;      /* the lowest area */
 	struct va *lazy;  /* lazily freed areas */
 	/* Busy areas by start: a hash table of chains, at most one area per
@@ -284,7 +289,7 @@ static void free_tree_insert_near(struct vmap *vm, struct va *v)
 	}
 	for (i = 0; above && !va_is_free(above) && i < NEAR_STEPS; i++)
 		above = above->next;
-	if (above && va_is_free(above) && !above->rb.left)
+	if (above && va_is_free(above) && above != vm->tail && !above->rb.left)
 		free_tree_link(vm, v, &above->rb, &above->rb.left);
 	else
 		free_tree_insert(vm, v);
@@ -315,7 +320,25 @@ static void free_insert(struct vmap *vm, struct va *v)
 	bool left = prev && va_is_free(prev);
 	bool right = next && va_is_free(next);
 
-	if (left && right) {
+	if (right && next == vm->tail) { /* the tail grows down, off the tree */
+		if (left) {
+			free_tree_erase(vm, prev);
+			next->start = prev->start;
+			list_unlink(vm, prev);
+			va_put(vm, prev);
+		} else {
+			next->start = v->start;
+		}
+		list_unlink(vm, v);
+		va_put(vm, v);
+	} else if (left && !next) { /* prev reaches vend: it leaves the tree */
+		free_tree_erase(vm, prev);
+		prev->end = v->end;
+		prev->subtree_max = va_size(prev);
+		vm->tail = prev;
+		list_unlink(vm, v);
+		va_put(vm, v);
+	} else if (left && right) {
 		uint64_t end = next->end;
 
 		/* One change at a time: the erase rebalances from values that
@@ -337,6 +360,9 @@ static void free_insert(struct vmap *vm, struct va *v)
 		list_unlink(vm, v);
 		free_grown(next);
 		va_put(vm, v);
+	} else if (!next) { /* v is the highest area: the new tail */
+		v->subtree_max = va_size(v);
+		vm->tail = v;
 	} else {
 		free_tree_insert_near(vm, v);
 	}
@@ -465,7 +491,7 @@ static struct va *lowest_fit(const struct vmap *vm, uint64_t size, uint64_t alig
 		m = next_long(n, size);
 		n = m && va_of(m)->end < t ? lowest_long_from(root, size, t) : m;
 	}
-	return NULL;
+	return vm->tail && va_fit(vm->tail, size, align, lo, hi, addr) ? vm->tail : NULL;
 }
 
 static struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
@@ -473,11 +499,11 @@ static struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint6
 {
 	if (align <= vm->page && lo == vm->vstart && hi == vm->vend) {
 		struct rb_node *n = lowest_long_low(vm, size);
+		struct va *v = n ? va_of(n) : vm->tail && va_size(vm->tail) >= size ? vm->tail : NULL;
 
-		if (!n)
-			return NULL;
-		*addr = va_of(n)->start;
-		return va_of(n);
+		if (v)
+			*addr = v->start;
+		return v;
 	}
 	return lowest_fit(vm, size, align, lo, hi, addr);
 }
@@ -506,7 +532,14 @@ const char *vmap_check(const struct vmap *vm)
 		if (v->end <= v->start)
 			return "empty area";
 		at = v->end;
-		if (va_is_free(v)) {
+		if (va_is_free(v) && v == vm->tail) {
+			if (v->next)
+				return "the tail is not the highest area";
+			if (prev && va_is_free(prev))
+				return "free areas touch";
+		} else if (va_is_free(v)) {
+			if (!v->next)
+				return "the highest area is free but not the tail";
 			if (fn != &v->rb)
 				return "free areas differ from the free tree";
 			if (prev && va_is_free(prev))
@@ -523,6 +556,8 @@ const char *vmap_check(const struct vmap *vm)
 	}
 	if (fn)
 		return "free areas differ from the free tree";
+	if (vm->tail && vm->tail != prev)
+		return "the tail is not the highest area";
 	if (at != vm->vend)
 		return "areas do not reach the end of the range";
 	for (uint64_t i = 0; i < vm->index_cap; i++)
@@ -575,8 +610,9 @@ int vmap_create(struct vmap **out, const struct vmap_config *cfg)
 	all->start = cfg->vstart;
 	all->end = cfg->vend;
 	all->prev = all->next = NULL;
+	all->subtree_max = va_size(all);
 	vm->first = all;
-	free_tree_insert(vm, all);
+	vm->tail = all;
 	*out = vm;
 	return 0;
 }
@@ -595,6 +631,42 @@ void vmap_destroy(struct vmap *vm)
 	while (vm->ncache)
 		mm_meta_free(vm->meta, vm->cache[--vm->ncache], sizeof(struct va));
 	mm_meta_free(vm->meta, vm, sizeof(*vm));
+}
+
+/* The busy area [a, a + size) out of the tail: what is left of it above
+ * stays the tail, what is left below goes into the tree. */
+static struct va *alloc_tail(struct vmap *vm, uint64_t a, uint64_t size)
+{
+	struct va *t = vm->tail, *busy;
+
+	if (a == t->start && a + size == t->end) { /* FL */
+		vm->tail = NULL;
+		return t;
+	}
+	busy = va_get(vm);
+	busy->start = a;
+	busy->end = a + size;
+	if (a == t->start) {             /* LE: the tail shrinks, nothing else */
+		t->start = a + size;
+		list_insert_before(vm, t, busy);
+	} else if (a + size == t->end) { /* RE: the rest below is no tail now */
+		t->end = a;
+		list_insert_after(t, busy);
+		vm->tail = NULL;
+		free_tree_insert(vm, t);
+	} else {                         /* NE: a new tail above, the rest below */
+		struct va *right = va_get(vm);
+
+		right->start = a + size;
+		right->end = t->end;
+		right->subtree_max = va_size(right);
+		t->end = a;
+		list_insert_after(t, busy);
+		list_insert_after(busy, right);
+		vm->tail = right;
+		free_tree_insert(vm, t);
+	}
+	return busy;
 }
 
 int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint64_t hi,
@@ -623,7 +695,9 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 	if (!v)
 		return -MM_ENOMEM;
 
-	if (a == v->start && a + size == v->end) { /* FL: the whole area */
+	if (v == vm->tail) {
+		busy = alloc_tail(vm, a, size);
+	} else if (a == v->start && a + size == v->end) { /* FL: the whole area */
 		free_tree_erase(vm, v);
 		busy = v;
 	} else {

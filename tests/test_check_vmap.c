@@ -59,6 +59,13 @@ int main(void)
 		       (n->red = nr, ch->red = cr));
 	}
 	BREAKS("lowest free area pointer stale", vm->free_first = s, vm->free_first = f);
+	{ /* the tail (the free area up to vend, off the tree) is lost or misplaced */
+		struct va *t = vm->tail;
+
+		CHECK(t && !t->next && t->end == c.vend);
+		BREAKS("the tail is not the highest area", vm->tail = f, vm->tail = t);
+		BREAKS("the highest area is free but not the tail", vm->tail = NULL, vm->tail = t);
+	}
 	/* f moves onto s, keeping its size: the tree is no longer ordered. */
 	BREAKS("rbtree: in-order walk not strictly increasing",
 	       (f->start += 0x2000, f->end += 0x2000), (f->start -= 0x2000, f->end -= 0x2000));
