@@ -11,8 +11,9 @@
  * is one. It is the highest, so it is the last resort of every search, and
  * it is by far the largest, so in the tree every change to it would change
  * every value on the tree's right spine; off the tree, allocating from it
- * or freeing next to it touches nothing else. Busy areas are indexed by start address in a hash table (a
- * free finds its area in O(1)); lazily freed areas wait on a list.
+ * or freeing next to it touches nothing else. Busy areas are indexed by
+ * start address in a hash table (a free finds its area in O(1)); lazily
+ * freed areas wait on a list.
  *
  * Allocation takes the lowest fit (find_fit), then one of four shapes: the
  * whole free area (FL), its left or right edge (LE, RE), or its middle
@@ -29,6 +30,9 @@
 #include "vmap.h"
 
 #include "rbtree.h"
+
+/* Code on the hot paths, inlined into its one or two callers. */
+#define HOT static inline __attribute__((always_inline))
 
 #define CACHE_MAX 4
 #define INDEX_MIN_BITS 6
@@ -314,7 +318,7 @@ static void free_shrunk(struct va *v)
  * merging with the free neighbours it touches (the kernel's
  * merge_or_add_vmap_area). v becomes a free area or goes back to the
  * cache. */
-static void free_insert(struct vmap *vm, struct va *v)
+HOT void free_insert(struct vmap *vm, struct va *v)
 {
 	struct va *prev = v->prev, *next = v->next;
 	bool left = prev && va_is_free(prev);
@@ -420,7 +424,7 @@ static inline struct rb_node *lowest_long_low(const struct vmap *vm, uint64_t si
 }
 
 /* The next free area after n in address order at least size long. */
-static struct rb_node *next_long(struct rb_node *n, uint64_t size)
+HOT struct rb_node *next_long(struct rb_node *n, uint64_t size)
 {
 	if (n->right && sub_max(n->right) >= size)
 		return lowest_long(n->right, size);
@@ -494,8 +498,8 @@ static struct va *lowest_fit(const struct vmap *vm, uint64_t size, uint64_t alig
 	return vm->tail && va_fit(vm->tail, size, align, lo, hi, addr) ? vm->tail : NULL;
 }
 
-static struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
-			   uint64_t hi, uint64_t *addr)
+HOT struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
+		       uint64_t hi, uint64_t *addr)
 {
 	if (align <= vm->page && lo == vm->vstart && hi == vm->vend) {
 		struct rb_node *n = lowest_long_low(vm, size);
