@@ -58,6 +58,11 @@ struct vmap {
 	struct rb_root free;
 	struct va *free_first; /* the lowest free area in the tree */
 	struct va *tail;       /* the free area ending at vend, off the tree */
+	/* No free area below hint holds a fit for hint_size and hint_align
+	 * (so none for anything larger and at least as aligned) from vstart:
+	 * such searches start at hint. NULL: none known. */
+	struct va *hint;
+	uint64_t hint_size, hint_align;
 	struct va *first;      /* the lowest area */
 	struct va *lazy;  /* lazily freed areas */
 	/* Busy areas by start: a hash table of chains, at most one area per
@@ -320,7 +325,7 @@ static void free_shrunk(struct va *v)
  * cache. */
 HOT void free_insert(struct vmap *vm, struct va *v)
 {
-	struct va *prev = v->prev, *next = v->next;
+	struct va *prev = v->prev, *next = v->next, *f;
 	bool left = prev && va_is_free(prev);
 	bool right = next && va_is_free(next);
 
@@ -335,6 +340,7 @@ HOT void free_insert(struct vmap *vm, struct va *v)
 		}
 		list_unlink(vm, v);
 		va_put(vm, v);
+		f = next;
 	} else if (left && !next) { /* prev reaches vend: it leaves the tree */
 		free_tree_erase(vm, prev);
 		prev->end = v->end;
@@ -342,6 +348,7 @@ HOT void free_insert(struct vmap *vm, struct va *v)
 		vm->tail = prev;
 		list_unlink(vm, v);
 		va_put(vm, v);
+		f = prev;
 	} else if (left && right) {
 		uint64_t end = next->end;
 
@@ -354,22 +361,32 @@ HOT void free_insert(struct vmap *vm, struct va *v)
 		prev->end = end;
 		free_grown(prev);
 		va_put(vm, v);
+		f = prev;
 	} else if (left) {
 		prev->end = v->end;
 		list_unlink(vm, v);
 		free_grown(prev);
 		va_put(vm, v);
+		f = prev;
 	} else if (right) {
 		next->start = v->start; /* the order is unchanged: nothing lies between */
 		list_unlink(vm, v);
 		free_grown(next);
 		va_put(vm, v);
+		f = next;
 	} else if (!next) { /* v is the highest area: the new tail */
 		v->subtree_max = va_size(v);
 		vm->tail = v;
+		f = v;
 	} else {
 		free_tree_insert_near(vm, v);
+		f = v;
 	}
+	/* Free space appeared in f: below the hint (or where a merged-away
+	 * hint was), the hint no longer holds. In the hint itself it does:
+	 * searches look at all of it. */
+	if (vm->hint && f != vm->hint && f->start <= vm->hint->start)
+		vm->hint = NULL;
 }
 
 /* The lowest address a in v with a % align == 0, lo <= a, a + size <= hi. */
@@ -481,9 +498,14 @@ static struct va *lowest_fit(const struct vmap *vm, uint64_t size, uint64_t alig
 	if (!mm_round_up(lo, align, &t) || !mm_add_ok(t, size, &t) || t > hi)
 		return NULL;
 	/* Any candidate at or below the lowest fit will do to start from:
-	 * with the whole range below, the first one, found without backing
-	 * up. */
-	n = lo == vm->vstart ? lowest_long_low(vm, size) : lowest_long_from(root, size, t);
+	 * the hint when it covers the request, else with the whole range
+	 * below, the first one, found without backing up. */
+	if (lo != vm->vstart)
+		n = lowest_long_from(root, size, t);
+	else if (vm->hint && size >= vm->hint_size && align >= vm->hint_align)
+		n = vm->hint == vm->tail ? NULL : &vm->hint->rb;
+	else
+		n = lowest_long_low(vm, size);
 	while (n) {
 		struct va *v = va_of(n);
 		struct rb_node *m;
@@ -518,7 +540,8 @@ const char *vmap_check(const struct vmap *vm)
 {
 	const struct rb_node *fn;
 	const struct va *prev = NULL, *v;
-	uint64_t at = vm->vstart, lazy = 0, busy = 0, indexed = 0, nlazy = 0;
+	uint64_t at = vm->vstart, lazy = 0, busy = 0, indexed = 0, nlazy = 0, fit;
+	bool hint_seen = false;
 	const char *e;
 
 	if ((e = rb_check(&vm->free, va_less, va_recompute)))
@@ -531,6 +554,11 @@ const char *vmap_check(const struct vmap *vm)
 	for (v = vm->first; v; prev = v, v = v->next) {
 		if (v->prev != prev)
 			return "area list prev link broken";
+		if (v == vm->hint)
+			hint_seen = true;
+		else if (vm->hint && !hint_seen && va_is_free(v) &&
+			 va_fit(v, vm->hint_size, vm->hint_align, vm->vstart, vm->vend, &fit))
+			return "a fit lies below the search hint";
 		if (v->start != at)
 			return v->start < at ? "areas overlap" : "a hole no area covers";
 		if (v->end <= v->start)
@@ -562,6 +590,8 @@ const char *vmap_check(const struct vmap *vm)
 		return "free areas differ from the free tree";
 	if (vm->tail && vm->tail != prev)
 		return "the tail is not the highest area";
+	if (vm->hint && (!hint_seen || !va_is_free(vm->hint)))
+		return "the search hint is not a free area";
 	if (at != vm->vend)
 		return "areas do not reach the end of the range";
 	for (uint64_t i = 0; i < vm->index_cap; i++)
@@ -737,6 +767,16 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 			}
 			free_tree_link(vm, right, parent, link);
 		}
+	}
+	if (busy == v) {
+		if (vm->hint == v)
+			vm->hint = NULL;
+	} else if (lo == vm->vstart && (align > vm->page || hi != vm->vend)) {
+		/* The search found v as the lowest area with a fit (see
+		 * lowest_fit): no lower one has one. */
+		vm->hint = v;
+		vm->hint_size = size;
+		vm->hint_align = align;
 	}
 	busy->subtree_max = 0;
 	busy->nf.lazy = false;

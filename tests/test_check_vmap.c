@@ -59,6 +59,12 @@ int main(void)
 		       (n->red = nr, ch->red = cr));
 	}
 	BREAKS("lowest free area pointer stale", vm->free_first = s, vm->free_first = f);
+	/* The search hint: f below s holds a one-page fit; b1 is busy. */
+	CHECK(vm->hint == NULL);
+	BREAKS("a fit lies below the search hint",
+	       (vm->hint = s, vm->hint_size = 0x1000, vm->hint_align = 0x1000), vm->hint = NULL);
+	BREAKS("the search hint is not a free area",
+	       (vm->hint = b1, vm->hint_size = 0x100000, vm->hint_align = 0x1000), vm->hint = NULL);
 	{ /* the tail (the free area up to vend, off the tree) is lost or misplaced */
 		struct va *t = vm->tail;
 
