@@ -319,6 +319,13 @@ static void free_shrunk(struct va *v)
 	rb_propagate_inline(&v->rb, va_recompute);
 }
 
+/* A free area merged into another is given back: not as the hint. */
+static inline void hint_gone(struct vmap *vm, const struct va *v)
+{
+	if (v == vm->hint)
+		vm->hint = NULL;
+}
+
 /* Give the area v (busy or lazy, in the list) back to the free areas,
  * merging with the free neighbours it touches (the kernel's
  * merge_or_add_vmap_area). v becomes a free area or goes back to the
@@ -334,6 +341,7 @@ HOT void free_insert(struct vmap *vm, struct va *v)
 			free_tree_erase(vm, prev);
 			next->start = prev->start;
 			list_unlink(vm, prev);
+			hint_gone(vm, prev);
 			va_put(vm, prev);
 		} else {
 			next->start = v->start;
@@ -357,6 +365,7 @@ HOT void free_insert(struct vmap *vm, struct va *v)
 		free_tree_erase(vm, next);
 		list_unlink(vm, next);
 		list_unlink(vm, v);
+		hint_gone(vm, next);
 		va_put(vm, next);
 		prev->end = end;
 		free_grown(prev);
@@ -382,10 +391,9 @@ HOT void free_insert(struct vmap *vm, struct va *v)
 		free_tree_insert_near(vm, v);
 		f = v;
 	}
-	/* Free space appeared in f: below the hint (or where a merged-away
-	 * hint was), the hint no longer holds. In the hint itself it does:
-	 * searches look at all of it. */
-	if (vm->hint && f != vm->hint && f->start <= vm->hint->start)
+	/* Free space appeared in f: below the hint, the hint no longer holds.
+	 * In the hint itself it does: searches look at all of it. */
+	if (vm->hint && f != vm->hint && f->start < vm->hint->start)
 		vm->hint = NULL;
 }
 
