@@ -497,7 +497,21 @@ static struct rb_node *lowest_long_from(struct rb_node *n, uint64_t size, uint64
  * root to the first area that does, so large alignments skip whole runs of
  * areas. A t past hi ends the search.
  */
-static struct va *lowest_fit(const struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
+/* v is the lowest area with a fit: searched from vstart, no lower one has
+ * one, which is what the hint says (the allocation drops it again if it
+ * takes v whole). */
+static inline struct va *hint_set(struct vmap *vm, struct va *v, uint64_t size, uint64_t align,
+				  uint64_t lo)
+{
+	if (lo == vm->vstart) {
+		vm->hint = v;
+		vm->hint_size = size;
+		vm->hint_align = align;
+	}
+	return v;
+}
+
+static struct va *lowest_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
 			     uint64_t hi, uint64_t *addr)
 {
 	struct rb_node *n, *root = vm->free.node;
@@ -519,13 +533,15 @@ static struct va *lowest_fit(const struct vmap *vm, uint64_t size, uint64_t alig
 		struct rb_node *m;
 
 		if (va_fit(v, size, align, lo, hi, addr))
-			return v;
+			return hint_set(vm, v, size, align, lo);
 		if (!mm_round_up(v->end, align, &t) || !mm_add_ok(t, size, &t) || t > hi)
 			return NULL;
 		m = next_long(n, size);
 		n = m && va_of(m)->end < t ? lowest_long_from(root, size, t) : m;
 	}
-	return vm->tail && va_fit(vm->tail, size, align, lo, hi, addr) ? vm->tail : NULL;
+	if (vm->tail && va_fit(vm->tail, size, align, lo, hi, addr))
+		return hint_set(vm, vm->tail, size, align, lo);
+	return NULL;
 }
 
 HOT struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo,
@@ -776,16 +792,8 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 			free_tree_link(vm, right, parent, link);
 		}
 	}
-	if (busy == v) {
-		if (vm->hint == v)
-			vm->hint = NULL;
-	} else if (lo == vm->vstart && (align > vm->page || hi != vm->vend)) {
-		/* The search found v as the lowest area with a fit (see
-		 * lowest_fit): no lower one has one. */
-		vm->hint = v;
-		vm->hint_size = size;
-		vm->hint_align = align;
-	}
+	if (busy == vm->hint) /* v taken whole */
+		vm->hint = NULL;
 	busy->subtree_max = 0;
 	busy->nf.lazy = false;
 	index_put(vm->index, vm, busy);
