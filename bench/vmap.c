@@ -32,7 +32,7 @@
  *   random_size_align_alloc_test  one random byte r: alloc r % 10 + 1 pages
  *                             aligned to 2^(r % 23) bytes, free; repeated;
  *   align_shift_alloc_test    alloc 1 page aligned to 2^0 .. 2^63, free each
- *                             (from 2^46 on nothing fits: -MM_ENOMEM);
+ *                             (from 2^47 on nothing fits: -MM_ENOMEM);
  *                             repeated;
  *   pcpu_alloc_test           35000 percpu allocations of 1..1024 bytes
  *                             aligned to 2^1..2^11, then 35000 frees, run
