@@ -1,118 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmap_list.c - the vmap benchmark's baseline: busy areas in an address
- * sorted list, allocation by walking the holes between them (see
- * vmap_list.h for the contract and the hint).
+ * vmap_list.c - the vmap benchmark's baseline: busy areas in a red-black
+ * tree and an address-ordered list, allocation by walking the holes between
+ * them from the cached area (see vmap_list.h for the contract and the cache
+ * rule).
  */
 #include "vmap_list.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "rbtree.h"
+
 struct vl_area {
 	uint64_t start, end;
+	struct rb_node rb;
 	struct vl_area *prev, *next;
 };
 
 struct vmap_list {
 	uint64_t vstart, vend, page_size;
-	unsigned page_shift;
 
-	/* Busy areas by address. */
+	/* Busy areas: the tree by address, and the same areas in a list. */
+	struct rb_root root;
 	struct vl_area *head, *tail;
 	size_t nr;
 
-	/* The same areas by start address: open addressing, linear probing,
-	 * at most half full. */
-	struct vl_area **slots;
-	size_t cap; /* a power of two */
-	unsigned cap_bits;
+	/* free_vmap_cache and what it was found with. NULL: walk from the
+	 * start. */
+	struct vl_area *cache;
+	uint64_t cached_hole_size, cached_vstart, cached_align;
 
-	/* The hint (free_vmap_cache): no request at least hint_size long, at
-	 * least hint_align aligned and with lo >= hint_lo fits below
-	 * hint->end. NULL: walk from the first area. */
-	struct vl_area *hint;
-	uint64_t hint_size, hint_align, hint_lo;
-
-	/* Up to VL_SPARE_MAX freed descriptors kept for the next allocations,
-	 * as lib/vmap.c keeps a few area objects: an alloc and free in a loop
-	 * costs neither side a trip to malloc. */
+	/* Up to VL_SPARE_MAX freed descriptors kept for the next allocations. */
 	struct vl_area *spare;
 	unsigned nspare;
 
 	uint64_t restarts;
 };
 
-#define VL_MIN_CAP_BITS 6
 #define VL_SPARE_MAX 4
 
-/* ---- the index by address ---- */
-
-static size_t vl_home(const struct vmap_list *v, uint64_t start)
+static struct vl_area *area_of(const struct rb_node *n)
 {
-	return (size_t)(((start >> v->page_shift) * 0x9e3779b97f4a7c15ull) >> (64 - v->cap_bits));
-}
-
-static void vl_index_put(struct vl_area **slots, const struct vmap_list *v, struct vl_area *a)
-{
-	size_t mask = v->cap - 1, i = vl_home(v, a->start);
-
-	while (slots[i])
-		i = (i + 1) & mask;
-	slots[i] = a;
-}
-
-/* Room for one more area, so that what follows cannot fail. */
-static int vl_index_reserve(struct vmap_list *v)
-{
-	struct vl_area **old = v->slots, **slots;
-	size_t old_cap = v->cap;
-
-	if ((v->nr + 1) * 2 <= v->cap)
-		return 0;
-	slots = calloc(old_cap * 2, sizeof(*slots));
-	if (!slots)
-		return -MM_ENOMEM;
-	v->slots = slots;
-	v->cap = old_cap * 2;
-	v->cap_bits++;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			vl_index_put(slots, v, old[i]);
-	free(old);
-	return 0;
-}
-
-static size_t vl_index_find(const struct vmap_list *v, uint64_t start)
-{
-	size_t mask = v->cap - 1, i = vl_home(v, start);
-
-	for (; v->slots[i]; i = (i + 1) & mask)
-		if (v->slots[i]->start == start)
-			return i;
-	return SIZE_MAX;
-}
-
-/* Remove slot i, shifting later members of its probe run back. */
-static void vl_index_del(struct vmap_list *v, size_t i)
-{
-	size_t mask = v->cap - 1, j = i;
-
-	for (;;) {
-		size_t k;
-
-		j = (j + 1) & mask;
-		if (!v->slots[j])
-			break;
-		k = vl_home(v, v->slots[j]->start);
-		/* Slot j's member may move to i unless its home lies
-		 * cyclically in (i, j]. */
-		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-			v->slots[i] = v->slots[j];
-			i = j;
-		}
-	}
-	v->slots[i] = NULL;
+	return n ? rb_entry(n, struct vl_area, rb) : NULL;
 }
 
 /* ---- create, destroy ---- */
@@ -131,14 +61,6 @@ int vl_create(struct vmap_list **out, uint64_t vstart, uint64_t vend, uint64_t p
 	v->vstart = vstart;
 	v->vend = vend;
 	v->page_size = page_size;
-	v->page_shift = (unsigned)__builtin_ctzll(page_size);
-	v->cap_bits = VL_MIN_CAP_BITS;
-	v->cap = (size_t)1 << v->cap_bits;
-	v->slots = calloc(v->cap, sizeof(*v->slots));
-	if (!v->slots) {
-		free(v);
-		return -MM_ENOMEM;
-	}
 	*out = v;
 	return 0;
 }
@@ -157,8 +79,53 @@ void vl_destroy(struct vmap_list *v)
 		next = a->next;
 		free(a);
 	}
-	free(v->slots);
 	free(v);
+}
+
+/* ---- the busy tree ---- */
+
+/* Link a into the tree by address, then into the list after the area the
+ * tree puts before it. */
+static void insert_area(struct vmap_list *v, struct vl_area *a)
+{
+	struct rb_node **link = &v->root.node, *parent = NULL, *pn;
+	struct vl_area *prev;
+
+	while (*link) {
+		parent = *link;
+		link = a->start < area_of(parent)->end ? &parent->left : &parent->right;
+	}
+	rb_insert(&v->root, &a->rb, parent, link, NULL);
+	pn = rb_prev(&a->rb);
+	prev = area_of(pn);
+	a->prev = prev;
+	a->next = prev ? prev->next : v->head;
+	if (prev)
+		prev->next = a;
+	else
+		v->head = a;
+	if (a->next)
+		a->next->prev = a;
+	else
+		v->tail = a;
+}
+
+/* The busy area holding addr, or NULL. */
+static struct vl_area *find_area(const struct vmap_list *v, uint64_t addr)
+{
+	struct rb_node *n = v->root.node;
+
+	while (n) {
+		struct vl_area *a = area_of(n);
+
+		if (addr < a->start)
+			n = n->left;
+		else if (addr >= a->end)
+			n = n->right;
+		else
+			return a;
+	}
+	return NULL;
 }
 
 /* ---- alloc, free ---- */
@@ -167,40 +134,63 @@ int vl_alloc(struct vmap_list *v, uint64_t size, uint64_t align, uint64_t lo, ui
 	     uint64_t *addr)
 {
 	uint64_t pmask = v->page_size - 1;
-	struct vl_area *prev, *next, *a;
+	struct vl_area *first, *a;
 	uint64_t at;
 
 	if (!size || (size & pmask) || (align & pmask) || !mm_is_pow2(align) || lo >= hi ||
 	    lo < v->vstart || hi > v->vend)
 		return -MM_EINVAL;
 
-	if (v->hint && size >= v->hint_size && align >= v->hint_align && lo >= v->hint_lo) {
-		prev = v->hint;
-		next = prev->next;
-	} else {
-		v->restarts++;
-		prev = NULL;
-		next = v->head;
+	if (!v->cache || size <= v->cached_hole_size || lo < v->cached_vstart ||
+	    align < v->cached_align) {
+nocache:
+		v->cached_hole_size = 0;
+		v->cache = NULL;
 	}
-	/* The hole (prev, next): from prev's end (or vstart) to next's start
-	 * (or vend). A later hole only gives higher candidates, so the first
-	 * candidate past hi ends the search. */
-	for (;;) {
-		uint64_t from = prev ? prev->end : v->vstart;
-		uint64_t to = next ? next->start : v->vend;
+	v->cached_vstart = lo;
+	v->cached_align = align;
 
-		if (!mm_round_up(from > lo ? from : lo, align, &at) || at >= hi || hi - at < size)
+	if (v->cache) {
+		first = v->cache;
+		if (!mm_round_up(first->end, align, &at))
 			return -MM_ENOMEM;
-		if (at < to && to - at >= size)
-			break;
-		if (!next)
-			return -MM_ENOMEM; /* not reached: to == vend >= hi */
-		prev = next;
-		next = next->next;
-	}
+		if (at < lo)
+			goto nocache;
+	} else {
+		struct rb_node *n = v->root.node;
 
-	if (vl_index_reserve(v))
+		v->restarts++;
+		if (!mm_round_up(lo, align, &at))
+			return -MM_ENOMEM;
+		/* The lowest area ending at or above at. */
+		first = NULL;
+		while (n) {
+			struct vl_area *t = area_of(n);
+
+			if (t->end >= at) {
+				first = t;
+				if (t->start <= at)
+					break;
+				n = n->left;
+			} else {
+				n = n->right;
+			}
+		}
+	}
+	if (at + size < at)
 		return -MM_ENOMEM;
+
+	/* From first on, step over every area the request would run into. */
+	while (first && at + size > first->start && at + size <= hi) {
+		if (at + v->cached_hole_size < first->start)
+			v->cached_hole_size = first->start - at;
+		if (!mm_round_up(first->end, align, &at) || at + size < at)
+			return -MM_ENOMEM;
+		first = first->next;
+	}
+	if (at + size > hi || at < lo)
+		return -MM_ENOMEM;
+
 	if (v->spare) {
 		a = v->spare;
 		v->spare = a->next;
@@ -210,41 +200,27 @@ int vl_alloc(struct vmap_list *v, uint64_t size, uint64_t align, uint64_t lo, ui
 	}
 	a->start = at;
 	a->end = at + size;
-	a->prev = prev;
-	a->next = next;
-	if (prev)
-		prev->next = a;
-	else
-		v->head = a;
-	if (next)
-		next->prev = a;
-	else
-		v->tail = a;
-	vl_index_put(v->slots, v, a);
+	insert_area(v, a);
 	v->nr++;
-
-	v->hint = a;
-	v->hint_size = size;
-	v->hint_align = align;
-	v->hint_lo = lo;
+	v->cache = a;
 	*addr = at;
 	return 0;
 }
 
 int vl_free(struct vmap_list *v, uint64_t addr)
 {
-	size_t i = vl_index_find(v, addr);
-	struct vl_area *a;
+	struct vl_area *a = find_area(v, addr);
 
-	if (i == SIZE_MAX)
+	if (!a || a->start != addr)
 		return -MM_ENOENT;
-	a = v->slots[i];
-	vl_index_del(v, i);
 
-	/* A hole opens at a: the hint must stay below it. */
-	if (v->hint && a->start <= v->hint->start)
-		v->hint = a->prev;
-
+	if (v->cache) {
+		if (a->end < v->cached_vstart)
+			v->cache = NULL;
+		else if (a->start <= v->cache->start)
+			v->cache = area_of(rb_prev(&a->rb));
+	}
+	rb_erase(&v->root, &a->rb, NULL);
 	if (a->prev)
 		a->prev->next = a->next;
 	else
@@ -283,37 +259,43 @@ uint64_t vl_restarts(const struct vmap_list *v)
 	return v->restarts;
 }
 
+static bool area_less(const struct rb_node *x, const struct rb_node *y)
+{
+	return area_of(x)->start < area_of(y)->start;
+}
+
 const char *vl_check(const struct vmap_list *v)
 {
 	const struct vl_area *a, *prev = NULL;
-	bool hint_seen = !v->hint;
-	size_t n = 0, indexed = 0;
+	const struct rb_node *n = rb_first(&v->root);
+	bool cache_seen = !v->cache;
+	const char *e;
+	size_t count = 0;
 
-	for (a = v->head; a; prev = a, a = a->next) {
+	if ((e = rb_check(&v->root, area_less, NULL)))
+		return e;
+	for (a = v->head; a; prev = a, a = a->next, n = rb_next(n)) {
 		if (a->prev != prev)
 			return "list: prev link broken";
+		if (!n || area_of(n) != a)
+			return "list differs from the tree";
 		if (a->start >= a->end || a->start < v->vstart || a->end > v->vend)
 			return "area empty or outside [vstart, vend)";
 		if ((a->start | a->end) & (v->page_size - 1))
 			return "area not page aligned";
 		if (prev && prev->end > a->start)
 			return "areas out of order or overlapping";
-		if (vl_index_find(v, a->start) == SIZE_MAX ||
-		    v->slots[vl_index_find(v, a->start)] != a)
-			return "area missing from the index";
-		if (a == v->hint)
-			hint_seen = true;
-		n++;
+		if (a == v->cache)
+			cache_seen = true;
+		count++;
 	}
+	if (n)
+		return "tree holds more areas than the list";
 	if (v->tail != prev)
 		return "list: tail wrong";
-	if (n != v->nr)
+	if (count != v->nr)
 		return "list length differs from the count";
-	for (size_t i = 0; i < v->cap; i++)
-		indexed += v->slots[i] != NULL;
-	if (indexed != v->nr)
-		return "index holds a different number of areas";
-	if (!hint_seen)
-		return "hint is not a busy area";
+	if (!cache_seen)
+		return "cache is not a busy area";
 	return NULL;
 }

@@ -1,26 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vmap_list.h - the vmap benchmark's baseline: virtual area allocation the
- * way Linux did it before the free-area tree (up to 5.1), rewritten from its
- * semantics. Only the busy areas are kept, in a list sorted by address; an
- * allocation walks the list looking at the hole between consecutive busy
- * areas until one holds the request.
+ * way Linux did it before the free-area tree (up to 5.1, alloc_vmap_area
+ * and __free_vmap_area), rewritten from its semantics. Only the busy areas
+ * are kept: in a red-black tree by address (inserted on alloc, looked up and
+ * erased on free) and in an address-ordered list. An allocation walks the
+ * list, looking at the hole between consecutive busy areas, until one holds
+ * the request.
  *
- * The walk starts at the first area, or at a cached hint, as the kernel's
- * free_vmap_cache did: the area the last successful allocation returned,
- * with that request's size, alignment and lo. The hint is used only by a
- * request at least as large, at least as aligned and with lo at least as
- * high: such a request cannot fit below the hint, or the cached one would
- * have fit there too. Freeing an area at or below the hint moves the hint to
- * the area before the freed one (the first area: no hint), below every hole
- * the free opened; freeing above it changes nothing below it. So, unlike the
- * kernel's, this hint never makes a search pass over a fit: every address is
- * exactly the one lib/vmap.h's contract gives, and the benchmark checks that.
+ * The walk starts from free_vmap_cache, the area the last allocation
+ * returned, unless the request is more permissive than the ones the cache
+ * was found with: a size that the largest hole passed over below the cache
+ * (cached_hole_size) could hold, a lower lo (cached_vstart), or a smaller
+ * alignment (cached_align). Then it starts from the lowest area reaching lo,
+ * found by a descent of the tree. Every walk records the largest hole it
+ * passed over; cached_vstart and cached_align become the request's. Freeing
+ * an area that ends below cached_vstart drops the cache; freeing one at or
+ * below the cached area moves the cache to the area before the freed one.
  *
- * Busy areas are found by address (free) through a hash table; the kernel
- * used a red-black tree, O(log N) where this is O(1), so the baseline is, if
- * anything, faster than the kernel's at freeing. No lazy freeing: free gives
- * the area back at once, like vmap_free().
+ * One deviation, so that both sides of the benchmark agree on every address:
+ * the kernel kept the cache when the size equalled cached_hole_size, and so
+ * could pass over a hole of exactly the size; here that request walks from
+ * the start. With it the walk never passes over a fit, and every address is
+ * the lowest fit lib/vmap.h's contract gives (the benchmark checks it).
+ *
+ * No lazy freeing: free gives the area back at once, like vmap_free().
+ * Area descriptors come from a few kept spares before malloc, as lib/vmap
+ * keeps a few area objects.
  *
  * Contract, as lib/vmap.h's alloc and free:
  *  - vl_alloc(size, align, lo, hi): -MM_EINVAL when size is 0, size or align
@@ -54,7 +60,7 @@ void vl_walk(const struct vmap_list *v, void (*fn)(void *ctx, uint64_t start, ui
 	     void *ctx);
 size_t vl_count(const struct vmap_list *v);
 
-/* Allocations that could not use the hint and walked from the first area. */
+/* Allocations that could not use the cache and walked from the start. */
 uint64_t vl_restarts(const struct vmap_list *v);
 
 /* Walk everything; NULL when consistent, else what is broken. */

@@ -1,6 +1,7 @@
 # bench/vmap_plot.gp - bench_vmap's scaling table as a PNG: ns per op against
-# the number of live areas N, for the busy list (O(N) walks) and lib/vmap
-# (O(log N) tree), both axes logarithmic.
+# the number of live areas N, for the baseline (Linux < 5.2's alloc_vmap_area:
+# busy areas in a red-black tree and a list walked from free_vmap_cache, O(N)
+# walks here) and lib/vmap (free-area tree), both axes logarithmic.
 #
 #   gnuplot -e "data='build/bench/vmap_scaling.dat'; out='vmap_scaling.png'" bench/vmap_plot.gp
 #
@@ -17,7 +18,7 @@ if (!exists("out")) {
 set terminal pngcairo size 900,600 font ',11' noenhanced
 set output out
 
-set title "vmap: long busy list, time per op against live areas N\n(labels: list / vmap)"
+set title "vmap: long busy list (alloc 100 pages, alloc 1 page, free both), time per op\nagainst live areas N (labels: baseline / vmap)"
 set xlabel 'N live areas (1-page areas, each followed by a 1-page hole)'
 set ylabel 'ns per op (alloc or free), median'
 set logscale x 2
@@ -31,6 +32,6 @@ set grid xtics ytics mytics
 set key top left box opaque
 
 # The ratio list / vmap at each N, above the list's point.
-plot data using 1:2 with linespoints lw 2 pt 7 title 'busy list + hint (Linux < 5.2)', \
+plot data using 1:2 with linespoints lw 2 pt 7 title 'Linux < 5.2 alloc_vmap_area: busy rbtree + list, free_vmap_cache', \
      data using 1:3 with linespoints lw 2 pt 5 title 'lib/vmap free-area tree', \
      data using 1:2:(sprintf('%.0fx', $4)) with labels offset 0,1.2 notitle

@@ -3,10 +3,11 @@
  * vmap.h - the allocator of virtual address ranges.
  *
  * An instance owns [vstart, vend). Every address in it is in exactly one
- * free area, busy area, or lazily freed area waiting for a purge. Free areas
- * live in a red-black tree by address augmented with the largest free size
- * in each subtree, plus an address-ordered list; two free areas never touch.
- * The lowest fit is found by descending only into subtrees that can hold
+ * free area, busy area, or lazily freed area waiting for a purge. All areas
+ * sit in one address-ordered list; free areas (but the one reaching vend)
+ * also in a red-black tree by address augmented with the largest free size
+ * in each subtree; busy areas in a hash index by start. Two free areas never
+ * touch. The lowest fit is found by visiting only subtrees that can hold
  * the request, so that the search never passes over a fit.
  *
  * Contract (the rules of mm.h; the fuzz model predicts all of it):

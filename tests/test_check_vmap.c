@@ -25,7 +25,7 @@ int main(void)
 {
 	struct vmap_config c = { 0x10000, 0x40000, 4096, 100, NULL };
 	uint64_t a[8];
-	struct va *f, *s, *last;
+	struct va *f, *s, *b1;
 	struct rb_node *root;
 
 	/* Eight busy areas of one page, every other one freed (free areas at
@@ -37,8 +37,9 @@ int main(void)
 		CHECK_EQ(vmap_free(vm, a[i]), 0);
 	CHECK_EQ(vmap_free_lazy(vm, a[7]), 0);
 	CHECK(vmap_check(vm) == NULL);
-	f = vm->free_head;  /* [0x10000, 0x11000) */
-	s = f->next;        /* [0x12000, 0x13000) */
+	f = vm->first;      /* [0x10000, 0x11000) */
+	b1 = f->next;       /* busy [0x11000, 0x12000) */
+	s = b1->next;       /* [0x12000, 0x13000) */
 	root = vm->free.node;
 
 	BREAKS("rbtree: red root", root->red = true, root->red = false);
@@ -57,28 +58,46 @@ int main(void)
 		BREAKS("rbtree: red node with a red child", (n->red = true, ch->red = true),
 		       (n->red = nr, ch->red = cr));
 	}
+	BREAKS("lowest free area pointer stale", vm->free_first = s, vm->free_first = f);
+	/* The search hint: f below s holds a one-page fit; b1 is busy. */
+	CHECK(vm->hint == NULL);
+	BREAKS("a fit lies below the search hint",
+	       (vm->hint = s, vm->hint_size = 0x1000, vm->hint_align = 0x1000), vm->hint = NULL);
+	BREAKS("the search hint is not a free area",
+	       (vm->hint = b1, vm->hint_size = 0x100000, vm->hint_align = 0x1000), vm->hint = NULL);
+	{ /* the tail (the free area up to vend, off the tree) is lost or misplaced */
+		struct va *t = vm->tail;
+
+		CHECK(t && !t->next && t->end == c.vend);
+		BREAKS("the tail is not the highest area", vm->tail = f, vm->tail = t);
+		BREAKS("the highest area is free but not the tail", vm->tail = NULL, vm->tail = t);
+	}
 	/* f moves onto s, keeping its size: the tree is no longer ordered. */
 	BREAKS("rbtree: in-order walk not strictly increasing",
 	       (f->start += 0x2000, f->end += 0x2000), (f->start -= 0x2000, f->end -= 0x2000));
-	BREAKS("free list differs from the free tree", (vm->free_head = s, s->prev = NULL),
-	       (vm->free_head = f, s->prev = f));
-	BREAKS("free list prev link broken", s->prev = NULL, s->prev = f);
-	last = f;
-	while (last->next)
-		last = last->next;
-	BREAKS("free list and free tree differ in length", last->next = s, last->next = NULL);
-	BREAKS("free list and free tree differ in length", f->next = NULL, f->next = s);
-	BREAKS("free areas touch or overlap",
-	       (f->end = s->start, rb_propagate(&f->rb, va_recompute)),
-	       (f->end = 0x11000, rb_propagate(&f->rb, va_recompute)));
-	/* The busy and lazy trees are checked as trees too. */
-	BREAKS("rbtree: red root", vm->busy.node->red = true, vm->busy.node->red = false);
-	BREAKS("rbtree: red root", vm->lazy.node->red = true, vm->lazy.node->red = false);
-	{ /* a busy area of no pages, where the tiling reaches it */
-		struct va *b1 = tree_floor(&vm->busy, a[1]);
+	/* A busy area that reads as free is in no tree. */
+	BREAKS("free areas differ from the free tree", b1->subtree_max = 0x1000,
+	       b1->subtree_max = 0);
+	BREAKS("area list prev link broken", s->prev = NULL, s->prev = b1);
+	/* f swallows b1: two free areas touch. */
+	BREAKS("free areas touch",
+	       (f->next = s, s->prev = f, f->end = s->start, rb_propagate(&f->rb, va_recompute)),
+	       (f->next = b1, s->prev = b1, f->end = 0x11000, rb_propagate(&f->rb, va_recompute)));
+	{ /* b1 drops out of the index, or the count is off */
+		struct va **l = index_link(vm, b1->start);
 
-		BREAKS("empty area", b1->end = b1->start, b1->end = b1->start + 0x1000);
+		BREAKS("busy area missing from the index", *l = b1->nf.hash_next, *l = b1);
 	}
+	BREAKS("index holds a different number of busy areas", vm->nbusy++, vm->nbusy--);
+	{ /* the lazy list holds a busy area, or loses its lazy one */
+		struct va *l = vm->lazy;
+
+		BREAKS("lazy list holds an area that is not lazy",
+		       (vm->lazy = b1, b1->nf.lazy_next = NULL), vm->lazy = l);
+		BREAKS("lazy area missing from the lazy list", vm->lazy = NULL, vm->lazy = l);
+	}
+	/* a busy area of no pages, where the tiling reaches it */
+	BREAKS("empty area", b1->end = b1->start, b1->end = b1->start + 0x1000);
 	BREAKS("lazy page count differs from the lazy areas", vm->lazy_pages++, vm->lazy_pages--);
 	/* Areas that no longer tile the range: a free area shrinks (its
 	 * subtree values follow, so only the tiling sees it). */

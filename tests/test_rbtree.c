@@ -17,11 +17,14 @@ struct item {
 	bool in;
 };
 
+static unsigned recomputes; /* calls, for the propagation test */
+
 static bool recompute(struct rb_node *n, bool store)
 {
 	struct item *it = rb_entry(n, struct item, rb);
 	unsigned m = it->weight;
 
+	recomputes++;
 	if (n->left && rb_entry(n->left, struct item, rb)->max > m)
 		m = rb_entry(n->left, struct item, rb)->max;
 	if (n->right && rb_entry(n->right, struct item, rb)->max > m)
@@ -38,6 +41,18 @@ static bool less(const struct rb_node *a, const struct rb_node *b)
 	return rb_entry(a, struct item, rb)->key < rb_entry(b, struct item, rb)->key;
 }
 
+/* The kernel's way through a rotation: the new top takes the old top's
+ * value (same subtree), the old top is recomputed. */
+static void rotate(struct rb_node *old, struct rb_node *top)
+{
+	rb_entry(top, struct item, rb)->max = rb_entry(old, struct item, rb)->max;
+	recompute(old, true);
+}
+
+/* Through rbtree.h's inline templates with both callbacks, as lib/vmap
+ * uses them, instead of rb_insert and rb_erase. */
+static bool templates;
+
 static void insert(struct rb_root *root, struct item *it)
 {
 	struct rb_node **link = &root->node, *parent = NULL;
@@ -48,7 +63,10 @@ static void insert(struct rb_root *root, struct item *it)
 									 : &parent->right;
 	}
 	it->max = 0;
-	rb_insert(root, &it->rb, parent, link, recompute);
+	if (templates)
+		rb_insert_inline(root, &it->rb, parent, link, recompute, rotate);
+	else
+		rb_insert(root, &it->rb, parent, link, recompute);
 	it->in = true;
 }
 
@@ -70,6 +88,7 @@ static void test_random(void)
 	struct rb_root root = { NULL };
 	unsigned live = 0, bad = 0;
 
+	memset(items, 0, sizeof(items));
 	for (unsigned i = 0; i < N; i++) {
 		items[i].key = i * 2;
 		items[i].weight = next(1000);
@@ -79,7 +98,10 @@ static void test_random(void)
 		const char *e;
 
 		if (it->in) {
-			rb_erase(&root, &it->rb, recompute);
+			if (templates)
+				rb_erase_inline(&root, &it->rb, recompute, rotate);
+			else
+				rb_erase(&root, &it->rb, recompute);
 			it->in = false;
 			live--;
 		} else {
@@ -92,7 +114,10 @@ static void test_random(void)
 
 			if (w->in) {
 				w->weight = next(1000);
-				rb_propagate(&w->rb, recompute);
+				if (templates)
+					rb_propagate_inline(&w->rb, recompute);
+				else
+					rb_propagate(&w->rb, recompute);
 			}
 		}
 		e = rb_check(&root, less, recompute);
@@ -120,6 +145,36 @@ static void test_random(void)
 		}
 	}
 	CHECK_EQ(bad, 0);
+}
+
+/* An erase whose removed value was nowhere a subtree's largest stops
+ * recomputing at the first ancestor that stays: the leftmost leaf of a tree
+ * whose weights rise with the keys, deep on the left spine. */
+static void test_erase_stops(void)
+{
+	static struct item items[1023];
+	struct rb_root root = { NULL };
+	struct rb_node *leaf;
+	unsigned depth = 0;
+
+	for (unsigned i = 0; i < 1023; i++) {
+		items[i].key = i;
+		items[i].weight = i + 1;
+		items[i].in = false;
+		insert(&root, &items[i]);
+	}
+	leaf = rb_first(&root);
+	for (struct rb_node *n = leaf; n->parent; n = n->parent)
+		depth++;
+	CHECK(!leaf->left && !leaf->right);
+	CHECK(depth >= 8);
+	recomputes = 0;
+	rb_erase(&root, leaf, recompute);
+	/* One recompute that finds the parent unchanged, and at most three
+	 * rotations of two each on the way back to a balanced tree. */
+	CHECK(recomputes <= 7);
+	CHECK(recomputes < depth);
+	CHECK(rb_check(&root, less, recompute) == NULL);
 }
 
 static void test_walks(void)
@@ -211,6 +266,10 @@ static void test_check_shape(void)
 int main(void)
 {
 	test_random();
+	templates = true;
+	test_random();
+	templates = false;
+	test_erase_stops();
 	test_walks();
 	test_check_shape();
 	return check_summary("test_rbtree");
