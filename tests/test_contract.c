@@ -50,6 +50,8 @@
 	X(bitmap, bitmap_find_next_zero_area)                                                \
 	X(rbtree, rb_insert) X(rbtree, rb_erase) X(rbtree, rb_propagate) X(rbtree, rb_first) \
 	X(rbtree, rb_last) X(rbtree, rb_next) X(rbtree, rb_prev) X(rbtree, rb_check)         \
+	X(rbtree, rb_propagate_inline) X(rbtree, rb_insert_fixup_inline)                     \
+	X(rbtree, rb_link_inline) X(rbtree, rb_insert_inline) X(rbtree, rb_erase_inline)     \
 	X(memblock, memblock_create) X(memblock, memblock_destroy)                           \
 	X(memblock, memblock_add_node) X(memblock, memblock_add) X(memblock, memblock_reserve) \
 	X(memblock, memblock_remove) X(memblock, memblock_phys_free)                         \
@@ -734,6 +736,11 @@ static const struct row rows[] = {
 	R(rb_insert, C_NOOP, 0, 0),
 	R(rb_erase, C_NOOP, 0, 0),
 	R(rb_propagate, C_NOOP, 0, 0),
+	R(rb_propagate_inline, C_NOOP, 0, 0),
+	R(rb_insert_fixup_inline, C_NOOP, 0, 0),
+	R(rb_link_inline, C_NOOP, 0, 0),
+	R(rb_insert_inline, C_NOOP, 0, 0),
+	R(rb_erase_inline, C_NOOP, 0, 0),
 
 	/* ---- memblock ---- */
 	RN(memblock_create, C_NULL, 1, EINVAL, 0),
@@ -1669,6 +1676,32 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	case F_rb_propagate:
 		rb_propagate(&f->nodes[3].rb, NULL);
 		return 0;
+	case F_rb_propagate_inline:
+		rb_propagate_inline(&f->nodes[3].rb, NULL);
+		return 0;
+	case F_rb_insert_fixup_inline:
+	case F_rb_link_inline:
+	case F_rb_insert_inline:
+	case F_rb_erase_inline: {
+		/* the inline templates' round trip: link 55 and rebalance (in one
+		 * call, or in the two steps), check, erase it */
+		struct rb_node **link = &f->root.node, *parent = NULL;
+
+		while (*link) {
+			parent = *link;
+			link = 55 < rb_entry(parent, struct tnode, rb)->key ? &parent->left
+									    : &parent->right;
+		}
+		if (r->fn == F_rb_insert_inline || r->fn == F_rb_erase_inline) {
+			rb_insert_inline(&f->root, &f->nodes[16].rb, parent, link, NULL, NULL);
+		} else {
+			rb_link_inline(&f->nodes[16].rb, parent, link);
+			rb_insert_fixup_inline(&f->root, &f->nodes[16].rb, NULL, NULL);
+		}
+		rc = VAL(!rb_check(&f->root, tree_less, NULL));
+		rb_erase_inline(&f->root, &f->nodes[16].rb, NULL, NULL);
+		return rc ? rc : VAL(!rb_check(&f->root, tree_less, NULL));
+	}
 
 	/* memblock */
 	case F_memblock_create: return call_create(f, r, a);
@@ -2227,7 +2260,14 @@ static int header_functions(const char *path, char names[][64], int max, int n)
 					b = e;
 					while (b > s && (isalnum((unsigned char)b[-1]) || b[-1] == '_'))
 						b--;
-					if (e > b && e - b < 64 && n < max) {
+					/* A name with a double underscore is a private
+					 * helper of a header's inline code (rb__rotate_left):
+					 * not part of the API, no rows. */
+					bool private_ = false;
+
+					for (const char *q = b; q + 1 < e; q++)
+						private_ |= q[0] == '_' && q[1] == '_';
+					if (e > b && e - b < 64 && n < max && !private_) {
 						memcpy(names[n], b, (size_t)(e - b));
 						names[n][e - b] = 0;
 						n++;
