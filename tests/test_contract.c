@@ -497,7 +497,15 @@ static void snap_machine(const struct fx *f, struct snap *s)
 		put64(s, pfn);
 	}
 	percpu_stats(f->pc, &ps);
-	put(s, &ps, sizeof(ps));
+	/* field by field: the struct has padding, whose bytes mean nothing */
+	put64(s, ps.chunks);
+	put64(s, ps.empty_chunks);
+	put64(s, ps.units);
+	put64(s, ps.unit_bytes);
+	put64(s, ps.allocs);
+	put64(s, ps.live_bytes);
+	put64(s, ps.populated_bytes);
+	put64(s, ps.off_node_pages);
 	percpu_walk_chunks(f->pc, walk_chunk, s);
 	kho_stats(f->k, &ks);
 	put64(s, ks.folios[0]);
