@@ -20,6 +20,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * ---- the kernel profile ----
+ *
+ * With cfg.kernel the model predicts a kernel's mm/memblock.c (built by
+ * fuzz/memblock/kernel/ from a kernel tree, behind shim.c's argument
+ * checks). Each deliberate difference from mmstack is stated here, once,
+ * and the code below reads only these names. Anything else the kernel does
+ * differently is a finding (docs/kernel-findings.md).
+ */
+struct profile {
+	/* Node of a plain memblock_add() / memblock_reserve(). mmstack:
+	 * NUMA_NO_NODE. The kernel passes MAX_NUMNODES, which it also accepts
+	 * as "no node" when searching: so a plain add and add_node(-1) that
+	 * touch stay two regions there. */
+	int plain_nid;
+	/* What align 0 means. mmstack: MEMBLOCK_DEFAULT_ALIGN. The kernel:
+	 * SMP_CACHE_BYTES, the cache line of the build (tools/include: 32). */
+	uint64_t default_align;
+	/* Allocations of size 0. mmstack: -EINVAL (nothing to allocate is a
+	 * caller bug). The kernel does not check: it searches as for any size
+	 * and returns the place found, reserving nothing (a reserve of 0). */
+	bool zero_size_alloc;
+	/* An end of MEMBLOCK_ALLOC_NOLEAKTRACE (1) means the current limit, as
+	 * ACCESSIBLE (0) does: a kernel-internal marker for kmemleak. mmstack
+	 * has no kmemleak: 1 is just an end below every window. */
+	bool end_1_is_limit;
+	/* memblock_mark_mirror() without kernelcore=mirror. mmstack records the
+	 * flag (it is a fact about the memory). The kernel drops the call: the
+	 * flag only exists to steer allocations. */
+	bool mark_mirror_needs_kernelcore;
+	/* What turns the mirror preference on, given kernelcore=mirror.
+	 * mmstack: the switch alone. The kernel: the switch and a first
+	 * memblock_mark_mirror() call (firmware reporting mirrored memory);
+	 * MIRROR regions made by add_node(flags) alone are not preferred. */
+	bool mirror_needs_mark;
+	/* is_region_reserved(base, 0). mmstack: an empty range overlaps
+	 * nothing, false. The kernel applies its overlap test as is, which for
+	 * size 0 is true when base lies strictly inside a reserved region (at
+	 * a region's first byte: false). */
+	bool empty_range_overlaps_inside;
+	/* A free-range walk for a nid outside [0, MAX_NUMNODES) (other than
+	 * NUMA_NO_NODE). mmstack: that node's ranges, none. The kernel treats
+	 * every nid that is not a valid node as "any node". */
+	bool bad_nid_walks_all;
+};
+
+static const struct profile profile_mmstack = {
+	.plain_nid = NUMA_NO_NODE,
+	.default_align = MEMBLOCK_DEFAULT_ALIGN,
+};
+
+static const struct profile profile_kernel = {
+	.plain_nid = MEMBLOCK_MAX_NUMNODES, /* the build's MAX_NUMNODES (NODES_SHIFT 6) */
+	.default_align = 32,
+	.zero_size_alloc = true,
+	.end_1_is_limit = true,
+	.mark_mirror_needs_kernelcore = true,
+	.mirror_needs_mark = true,
+	.empty_range_overlaps_inside = true,
+	.bad_nid_walks_all = true,
+};
+
 /* One painted interval [start, end), start < end. */
 struct span {
 	uint64_t start;
@@ -40,6 +102,9 @@ struct mbm {
 	struct spans type[2];
 	uint64_t limit;
 	bool bottom_up;
+	const struct profile *pf;
+	bool mirrored_kernelcore;
+	bool mirror_marked; /* memblock_mark_mirror() ran with kernelcore=mirror */
 };
 
 /* ---- small helpers ---- */
@@ -233,7 +298,7 @@ static void repaint(struct spans *s, uint64_t base, uint64_t end, const struct p
 
 /* ---- lifetime ---- */
 
-struct mbm *mbm_create(void)
+struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 {
 	struct mbm *m = calloc(1, sizeof(*m));
 
@@ -241,7 +306,16 @@ struct mbm *mbm_create(void)
 		return NULL;
 	m->limit = MEMBLOCK_ALLOC_ANYWHERE;
 	m->bottom_up = false;
+	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
+	m->mirrored_kernelcore = cfg->mirrored_kernelcore;
 	return m;
+}
+
+struct mbm *mbm_create(void)
+{
+	struct mbm_config cfg = { 0 };
+
+	return mbm_create_cfg(&cfg);
 }
 
 void mbm_destroy(struct mbm *m)
@@ -273,10 +347,16 @@ int mbm_add_node(struct mbm *m, uint64_t base, uint64_t size, int nid, uint32_t 
 			   (struct paint){ .op = PAINT_FILL, .nid = nid, .flags = flags });
 }
 
+int mbm_add(struct mbm *m, uint64_t base, uint64_t size)
+{
+	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+			   (struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
+}
+
 int mbm_reserve(struct mbm *m, uint64_t base, uint64_t size)
 {
 	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
-			   (struct paint){ .op = PAINT_FILL, .nid = NUMA_NO_NODE, .flags = 0 });
+			   (struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
 }
 
 int mbm_remove(struct mbm *m, uint64_t base, uint64_t size)
@@ -297,6 +377,12 @@ int mbm_setclr_flag(struct mbm *m, uint64_t base, uint64_t size, uint32_t flag, 
 	 * model's own callers; it follows the "flags outside the mask" rule. */
 	if (flag & ~MEMBLOCK_FLAGS_MASK)
 		return -MM_EINVAL;
+	if (flag == MEMBLOCK_MIRROR && set) {
+		if (m->pf->mark_mirror_needs_kernelcore && !m->mirrored_kernelcore)
+			return 0;
+		if (m->mirrored_kernelcore)
+			m->mirror_marked = true;
+	}
 	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
 			   (struct paint){ .op = set ? PAINT_SET_FLAG : PAINT_CLEAR_FLAG,
 					   .flags = flag });
@@ -364,17 +450,21 @@ bool mbm_bottom_up(const struct mbm *m)
  * maximal parts no reserved interval covers. Pieces of different regions are
  * never joined, even when the regions touch. Each carries its region's nid.
  */
-static void free_parts(const struct mbm *m, int nid, struct spans *out)
+static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *out)
 {
 	const struct spans *mem = &m->type[MEMBLOCK_MEMORY];
 	const struct spans *res = &m->type[MEMBLOCK_RESERVED];
 
+	if (m->pf->bad_nid_walks_all && (nid < 0 || nid >= MEMBLOCK_MAX_NUMNODES))
+		nid = NUMA_NO_NODE;
 	for (size_t i = 0; i < mem->n; i++) {
 		const struct span *r = &mem->v[i];
 		uint64_t *pts;
 		size_t np = 0, first = out->n;
 
 		if (r->flags & MEMBLOCK_NOMAP)
+			continue;
+		if (mirror && !(r->flags & MEMBLOCK_MIRROR))
 			continue;
 		if (nid != NUMA_NO_NODE && r->nid != nid)
 			continue;
@@ -412,7 +502,7 @@ size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *
 	struct spans fr = { 0 };
 	size_t n;
 
-	free_parts(m, nid, &fr);
+	free_parts(m, nid, false, &fr);
 	for (size_t i = 0; i < fr.n && i < cap; i++) {
 		start[i] = fr.v[i].start;
 		end[i] = fr.v[i].end;
@@ -430,20 +520,28 @@ size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *
  * whether a block fits, and its address in *addr.
  */
 static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_t ws,
-		     uint64_t we, int nid, uint64_t *addr)
+		     uint64_t we, int nid, bool mirror, uint64_t *addr)
 {
 	struct spans fr = { 0 };
 	size_t n = 0;
 	bool found = false;
+	/* A size-0 search (kernel profile) clamps every free range into the
+	 * window, as the kernel does, and an empty clamp [x, x) still offers x
+	 * when x is aligned; the window itself collapses to [ws, ws). */
+	bool keep_empty = size == 0;
 
-	if (ws >= we)
-		return false;
-	free_parts(m, nid, &fr);
+	if (ws >= we) {
+		if (!keep_empty)
+			return false;
+		we = ws;
+	}
+	free_parts(m, nid, mirror, &fr);
 	/* Clip in place; order is kept, empty ones dropped. */
 	for (size_t i = 0; i < fr.n; i++) {
-		uint64_t s = mm_max(fr.v[i].start, ws), e = mm_min(fr.v[i].end, we);
+		uint64_t s = mm_min(mm_max(fr.v[i].start, ws), we);
+		uint64_t e = mm_max(mm_min(fr.v[i].end, we), ws);
 
-		if (s < e) {
+		if (s < e || keep_empty) {
 			fr.v[n] = fr.v[i];
 			fr.v[n].start = s;
 			fr.v[n].end = e;
@@ -483,32 +581,38 @@ static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_
 }
 
 /* The argument checks shared by both allocation entry points. */
-static bool alloc_args_ok(uint64_t size, uint64_t align, int nid)
+static bool alloc_args_ok(const struct mbm *m, uint64_t size, uint64_t align, int nid)
 {
-	return size && (!align || mm_is_pow2(align)) && nid_ok(nid);
+	return (size || m->pf->zero_size_alloc) && (!align || mm_is_pow2(align)) && nid_ok(nid);
 }
 
 int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
 			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
 {
 	uint64_t ws, we, a = 0;
-	bool found;
+	bool found = false, prefer_mirror;
 
-	if (!alloc_args_ok(size, align, nid))
+	if (!alloc_args_ok(m, size, align, nid))
 		return -MM_EINVAL;
 	if (!align)
-		align = MEMBLOCK_DEFAULT_ALIGN;
+		align = m->pf->default_align;
 
 	ws = mm_max(start, MEMBLOCK_PAGE_SIZE);
-	we = end == MEMBLOCK_ALLOC_ACCESSIBLE ? m->limit : end;
+	we = end == MEMBLOCK_ALLOC_ACCESSIBLE || (end == 1 && m->pf->end_1_is_limit) ? m->limit
+										     : end;
 
-	found = find_fit(m, size, align, ws, we, nid, &a);
-	if (!found && nid != NUMA_NO_NODE && !exact_nid)
-		found = find_fit(m, size, align, ws, we, NUMA_NO_NODE, &a);
+	/* Mirrored memory first (nid, then any node), then any memory. */
+	prefer_mirror = m->mirrored_kernelcore && (!m->pf->mirror_needs_mark || m->mirror_marked);
+	for (int pass = prefer_mirror ? 0 : 1; pass < 2 && !found; pass++) {
+		found = find_fit(m, size, align, ws, we, nid, pass == 0, &a);
+		if (!found && nid != NUMA_NO_NODE && !exact_nid)
+			found = find_fit(m, size, align, ws, we, NUMA_NO_NODE, pass == 0, &a);
+	}
 	if (!found)
 		return -MM_ENOMEM;
 
-	/* a + size <= the free range's end, so this never needs the cap. */
+	/* a + size <= the free range's end, so this never needs the cap; a
+	 * block of size 0 reserves nothing. */
 	mbm_reserve(m, a, size);
 	*addr = a;
 	return 0;
@@ -520,7 +624,7 @@ int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_add
 	uint64_t max;
 	int r;
 
-	if (!alloc_args_ok(size, align, nid))
+	if (!alloc_args_ok(m, size, align, nid))
 		return -MM_EINVAL;
 	/* max may come out 0, which phys_alloc_range reads as the current
 	 * limit again: the same window either way. */
@@ -544,7 +648,7 @@ bool mbm_is_region_reserved(const struct mbm *m, uint64_t base, uint64_t size)
 	uint64_t end;
 
 	size = mm_cap_size(base, size);
-	if (!size)
+	if (!size && !m->pf->empty_range_overlaps_inside)
 		return false;
 	end = base + size;
 	for (size_t i = 0; i < res->n; i++)
