@@ -493,10 +493,37 @@ static void emit_nid(FILE *out, int nid)
 		fprintf(out, "%d", nid);
 }
 
+/* The free ranges of every node, one by one, as for_each_free_mem_range
+ * must give them. */
+static void emit_free_ranges(FILE *out, const struct mbm *m)
+{
+	size_t n = mbm_free_ranges(m, NUMA_NO_NODE, NULL, NULL, NULL, 0);
+	uint64_t *s = calloc(n + 1, sizeof(*s)), *e = calloc(n + 1, sizeof(*e));
+	int *nid = calloc(n + 1, sizeof(*nid));
+
+	if (!s || !e || !nid)
+		abort();
+	mbm_free_ranges(m, NUMA_NO_NODE, s, e, nid, n);
+	fprintf(out, "\t{\n\t\tstatic const phys_addr_t want[][2] = {");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s{ 0x%" PRIx64 ", 0x%" PRIx64 " }", i ? ", " : " ", s[i], e[i]);
+	fprintf(out, "%s{ 0, 0 } };\n\n", n ? ", " : " ");
+	fprintf(out, "\t\tn = 0;\n\t\tfor_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, "
+		     "&start, &end, NULL) {\n");
+	fprintf(out, "\t\t\tASSERT_LT(n, %zu);\n", n);
+	fprintf(out, "\t\t\tASSERT_EQ(want[n][0], start);\n\t\t\tASSERT_EQ(want[n][1], end);\n"
+		     "\t\t\tn++;\n\t\t}\n");
+	fprintf(out, "\t\tASSERT_EQ(%zu, n);\n\t}\n", n);
+	free(s);
+	free(e);
+	free(nid);
+}
+
 static void emit_regions(FILE *out, const struct mbm *m, struct memblock_region *prev[2],
 			 size_t nprev[2])
 {
 	static const char *const field[] = { "memblock.memory", "memblock.reserved" };
+	bool changed = false;
 
 	for (int t = 0; t < 2; t++) {
 		size_t n = mbm_regions(m, t, NULL, 0);
@@ -527,7 +554,10 @@ static void emit_regions(FILE *out, const struct mbm *m, struct memblock_region 
 		free(prev[t]);
 		prev[t] = r;
 		nprev[t] = n;
+		changed = true;
 	}
+	if (changed)
+		emit_free_ranges(out, m);
 }
 
 static void emit_op(FILE *out, const struct fz_op_def *d, const uint64_t *a,
@@ -537,18 +567,17 @@ static void emit_op(FILE *out, const struct fz_op_def *d, const uint64_t *a,
 	uint64_t found = r.rc == 0 ? r.val : 0;
 
 	if (!strcmp(n, "add")) {
-		fprintf(out, "\tASSERT_EQ(%d, memblock_add(0x%" PRIx64 ", 0x%" PRIx64 "));\n", r.rc,
-			a[0], a[1]);
+		fprintf(out, "\trc = memblock_add(0x%" PRIx64 ", 0x%" PRIx64 ");\n\tASSERT_EQ(%d, rc);\n", a[0],
+			a[1], r.rc);
 	} else if (!strcmp(n, "add_node")) {
-		fprintf(out, "\tASSERT_EQ(%d, memblock_add_node(0x%" PRIx64 ", 0x%" PRIx64 ", ", r.rc,
-			a[0], a[1]);
+		fprintf(out, "\trc = memblock_add_node(0x%" PRIx64 ", 0x%" PRIx64 ", ", a[0], a[1]);
 		emit_nid(out, nid_arg(a[2]));
-		fprintf(out, ", 0x%x));\n", flags_arg(a[3]));
+		fprintf(out, ", 0x%x);\n\tASSERT_EQ(%d, rc);\n", flags_arg(a[3]), r.rc);
 	} else if (!strcmp(n, "set_node")) {
-		fprintf(out, "\tASSERT_EQ(%d, memblock_set_node(0x%" PRIx64 ", 0x%" PRIx64 ", %s, ",
-			r.rc, a[0], a[1], a[2] ? "&memblock.reserved" : "&memblock.memory");
+		fprintf(out, "\trc = memblock_set_node(0x%" PRIx64 ", 0x%" PRIx64 ", %s, ", a[0], a[1],
+			a[2] ? "&memblock.reserved" : "&memblock.memory");
 		emit_nid(out, nid_arg(a[3]));
-		fprintf(out, "));\n");
+		fprintf(out, ");\n\tASSERT_EQ(%d, rc);\n", r.rc);
 	} else if (!strcmp(n, "trim_memory")) {
 		fprintf(out, "\tmemblock_trim_memory(0x%" PRIx64 ");\n", a[0]);
 	} else if (!strcmp(n, "set_current_limit")) {
@@ -557,18 +586,19 @@ static void emit_op(FILE *out, const struct fz_op_def *d, const uint64_t *a,
 		fprintf(out, "\tmemblock_set_bottom_up(%s);\n", a[0] ? "true" : "false");
 	} else if (!strcmp(n, "phys_alloc_range")) {
 		fprintf(out,
-			"\tASSERT_EQ(0x%" PRIx64 ", memblock_alloc_range_nid(0x%" PRIx64 ", 0x%" PRIx64
-			", 0x%" PRIx64 ", 0x%" PRIx64 ", ",
-			found, a[0], a[1], a[2], a[3]);
+			"\taddr = memblock_alloc_range_nid(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
+			", 0x%" PRIx64 ", ",
+			a[0], a[1], a[2], a[3]);
 		emit_nid(out, nid_arg(a[4]));
-		fprintf(out, ", %s));\n", a[5] ? "true" : "false");
+		fprintf(out, ", %s);\n\tASSERT_EQ(0x%" PRIx64 ", addr);\n", a[5] ? "true" : "false",
+			found);
 	} else if (!strcmp(n, "alloc_try_nid") || !strcmp(n, "alloc_exact_nid")) {
 		fprintf(out,
-			"\tASSERT_EQ(0x%" PRIx64 ", (phys_addr_t)memblock_alloc_%s_nid_raw(0x%" PRIx64
-			", 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 ", ",
-			found, n[6] == 't' ? "try" : "exact", a[0], a[1], a[2], a[3]);
+			"\taddr = (phys_addr_t)memblock_alloc_%s_nid_raw(0x%" PRIx64 ", 0x%" PRIx64
+			", 0x%" PRIx64 ", 0x%" PRIx64 ", ",
+			n[6] == 't' ? "try" : "exact", a[0], a[1], a[2], a[3]);
 		emit_nid(out, nid_arg(a[4]));
-		fprintf(out, "));\n");
+		fprintf(out, ");\n\tASSERT_EQ(0x%" PRIx64 ", addr);\n", found);
 	} else if (!strcmp(n, "is_memory")) {
 		fprintf(out, "\tASSERT_EQ(%s, memblock_is_memory(0x%" PRIx64 "));\n",
 			r.val ? "true" : "false", a[0]);
@@ -583,8 +613,8 @@ static void emit_op(FILE *out, const struct fz_op_def *d, const uint64_t *a,
 	} else if (d->nargs == 0) { /* the size and DRAM queries */
 		fprintf(out, "\tASSERT_EQ(0x%" PRIx64 ", memblock_%s());\n", r.val, n);
 	} else { /* the range ops: reserve, remove, phys_free, the flag setters */
-		fprintf(out, "\tASSERT_EQ(%d, memblock_%s(0x%" PRIx64 ", 0x%" PRIx64 "));\n", r.rc, n,
-			a[0], a[1]);
+		fprintf(out, "\trc = memblock_%s(0x%" PRIx64 ", 0x%" PRIx64 ");\n\tASSERT_EQ(%d, rc);\n",
+			n, a[0], a[1], r.rc);
 	}
 }
 
@@ -636,7 +666,8 @@ int memblock_emit_kernel_test(const char *path, FILE *out)
 		fprintf(out, " * (The trace's fault schedule has no kernel equivalent: left out.)\n");
 	fprintf(out, " */\nstatic int ");
 	emit_c_name(out, path);
-	fprintf(out, "(void)\n{\n\t__maybe_unused phys_addr_t start, end;\n"
+	fprintf(out, "(void)\n{\n\t__maybe_unused phys_addr_t start, end, addr;\n"
+		     "\t__maybe_unused int rc;\n"
 		     "\t__maybe_unused u64 i;\n\t__maybe_unused int n;\n\n"
 		     "\tPREFIX_PUSH();\n\treset_memblock_regions();\n\treset_memblock_attributes();\n"
 		     "\tmirrored_kernelcore = %s;\n\n", mcfg.mirrored_kernelcore ? "true" : "false");
