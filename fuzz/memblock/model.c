@@ -64,6 +64,21 @@ struct profile {
 	 * NUMA_NO_NODE). mmstack: that node's ranges, none. The kernel treats
 	 * every nid that is not a valid node as "any node". */
 	bool bad_nid_walks_all;
+	/* Region arrays that grow inside memblock's own memory (the kernel
+	 * after memblock_allow_resize()). mmstack's arrays are bookkeeping
+	 * outside the ranges it manages, invisible in them. The kernel starts
+	 * with init_cap regions per type and doubles an array before an op
+	 * that could overflow it: an add when cnt + (uncovered pieces of the
+	 * range) > max (unless cnt * 2 + 1 <= max, or the array is empty);
+	 * a remove / flag / set_node of a non-empty range when cnt + 2 > max.
+	 * The new array, PAGE_ALIGN(2 * max * 24) bytes, goes at the place an
+	 * allocation of that size aligned to a page would take (any node, any
+	 * address below the current limit; for the reserved array outside the
+	 * op's range first, then below it), the old one, unless it is the
+	 * initial one, is freed, and the new one reserved. No room: -ENOMEM
+	 * from the op, which changes nothing. */
+	bool hosted_growth;
+	size_t init_cap;
 };
 
 static const struct profile profile_mmstack = {
@@ -80,6 +95,11 @@ static const struct profile profile_kernel = {
 	.mirror_needs_mark = true,
 	.empty_range_overlaps_inside = true,
 	.bad_nid_walks_all = true,
+	.hosted_growth = true,
+	/* INIT_MEMBLOCK_{MEMORY,RESERVED}_REGIONS of fuzz/meson.build's kernel
+	 * build (the kernel's default is 128): small, so that short inputs
+	 * grow the arrays, as memory_cap does for mmstack. */
+	.init_cap = 8,
 };
 
 /* One painted interval [start, end), start < end. */
@@ -105,6 +125,10 @@ struct mbm {
 	const struct profile *pf;
 	bool mirrored_kernelcore;
 	bool mirror_marked; /* memblock_mark_mirror() ran with kernelcore=mirror */
+	/* hosted_growth: capacity of each array, and where a grown one lives
+	 * (home_size 0: the initial array, not in memblock's memory). */
+	size_t cap[2];
+	uint64_t home[2], home_size[2];
 };
 
 /* ---- small helpers ---- */
@@ -308,6 +332,7 @@ struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 	m->bottom_up = false;
 	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
 	m->mirrored_kernelcore = cfg->mirrored_kernelcore;
+	m->cap[0] = m->cap[1] = cfg->kernel_init_cap ? cfg->kernel_init_cap : m->pf->init_cap;
 	return m;
 }
 
@@ -329,12 +354,93 @@ void mbm_destroy(struct mbm *m)
 
 /* ---- ranges ---- */
 
-/* Common tail of the range ops: cap, size 0 is a no-op, then repaint. */
-static int paint_range(struct spans *s, uint64_t base, uint64_t size, struct paint p)
+static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_t ws,
+		     uint64_t we, int nid, bool mirror, uint64_t *addr);
+static bool prefer_mirror(const struct mbm *m);
+
+/* The number of maximal parts of [base, end) that no interval of s covers. */
+static size_t uncovered_parts(const struct spans *s, uint64_t base, uint64_t end)
 {
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n && base < end; i++) {
+		if (s->v[i].end <= base)
+			continue;
+		if (s->v[i].start >= end)
+			break;
+		if (s->v[i].start > base)
+			n++;
+		base = mm_min(s->v[i].end, end);
+	}
+	return n + (base < end);
+}
+
+/* hosted_growth: where a new array goes (see the profile); 0 when nowhere. */
+static uint64_t array_place(const struct mbm *m, uint64_t size, uint64_t start, uint64_t end)
+{
+	uint64_t ws = mm_max(start, MEMBLOCK_PAGE_SIZE), we, a = 0;
+
+	we = end == MEMBLOCK_ALLOC_ACCESSIBLE || (end == 1 && m->pf->end_1_is_limit) ? m->limit
+										     : end;
+	if (prefer_mirror(m) &&
+	    find_fit(m, size, MEMBLOCK_PAGE_SIZE, ws, we, NUMA_NO_NODE, true, &a))
+		return a;
+	if (find_fit(m, size, MEMBLOCK_PAGE_SIZE, ws, we, NUMA_NO_NODE, false, &a))
+		return a;
+	return 0;
+}
+
+static uint64_t page_align(uint64_t v)
+{
+	return (v + MEMBLOCK_PAGE_SIZE - 1) & ~(uint64_t)(MEMBLOCK_PAGE_SIZE - 1);
+}
+
+#define KERNEL_REGION_BYTES 24 /* sizeof(struct memblock_region), NUMA */
+
+/* Double the array of type t before an op on [base, base + size). */
+static bool grow(struct mbm *m, int t, uint64_t base, uint64_t size)
+{
+	uint64_t new_size = page_align(2 * (uint64_t)m->cap[t] * KERNEL_REGION_BYTES);
+	uint64_t addr, old = m->home[t], old_size = m->home_size[t];
+
+	if (t == MEMBLOCK_MEMORY)
+		base = size = 0;
+	addr = array_place(m, new_size, base + size, m->limit);
+	if (!addr && size)
+		addr = array_place(m, new_size, 0, mm_min(base, m->limit));
+	if (!addr)
+		return false;
+	m->cap[t] *= 2;
+	m->home[t] = addr;
+	m->home_size[t] = new_size;
+	if (old_size)
+		mbm_phys_free(m, old, old_size);
+	mbm_reserve(m, addr, new_size);
+	return true;
+}
+
+/* Common tail of the range ops: cap, size 0 is a no-op, grow first when the
+ * profile says so (fill: an insert; else an isolation), then repaint. */
+static int paint_range(struct mbm *m, int t, uint64_t base, uint64_t size, struct paint p)
+{
+	struct spans *s = &m->type[t];
+
 	size = mm_cap_size(base, size);
 	if (!size)
 		return 0;
+	if (m->pf->hosted_growth) {
+		if (p.op == PAINT_FILL) {
+			if (s->n && s->n * 2 + 1 > m->cap[t]) {
+				size_t nr_new = uncovered_parts(s, base, base + size);
+
+				while (s->n + nr_new > m->cap[t])
+					if (!grow(m, t, base, size))
+						return -MM_ENOMEM;
+			}
+		} else if (s->n + 2 > m->cap[t] && !grow(m, t, base, size)) {
+			return -MM_ENOMEM;
+		}
+	}
 	repaint(s, base, base + size, &p);
 	return 0;
 }
@@ -343,31 +449,31 @@ int mbm_add_node(struct mbm *m, uint64_t base, uint64_t size, int nid, uint32_t 
 {
 	if (!nid_ok(nid) || (flags & ~MEMBLOCK_FLAGS_MASK))
 		return -MM_EINVAL;
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = PAINT_FILL, .nid = nid, .flags = flags });
 }
 
 int mbm_add(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
 }
 
 int mbm_reserve(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
+	return paint_range(m, MEMBLOCK_RESERVED, base, size,
 			   (struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
 }
 
 int mbm_remove(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = PAINT_CUT });
 }
 
 int mbm_phys_free(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
+	return paint_range(m, MEMBLOCK_RESERVED, base, size,
 			   (struct paint){ .op = PAINT_CUT });
 }
 
@@ -383,7 +489,7 @@ int mbm_setclr_flag(struct mbm *m, uint64_t base, uint64_t size, uint32_t flag, 
 		if (m->mirrored_kernelcore)
 			m->mirror_marked = true;
 	}
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = set ? PAINT_SET_FLAG : PAINT_CLEAR_FLAG,
 					   .flags = flag });
 }
@@ -392,7 +498,7 @@ int mbm_set_node(struct mbm *m, uint64_t base, uint64_t size, int type, int nid)
 {
 	if ((type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED) || !nid_ok(nid))
 		return -MM_EINVAL;
-	return paint_range(&m->type[type], base, size,
+	return paint_range(m, type, base, size,
 			   (struct paint){ .op = PAINT_SET_NID, .nid = nid });
 }
 
@@ -580,6 +686,11 @@ static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_
 	return found;
 }
 
+static bool prefer_mirror(const struct mbm *m)
+{
+	return m->mirrored_kernelcore && (!m->pf->mirror_needs_mark || m->mirror_marked);
+}
+
 /* The argument checks shared by both allocation entry points. */
 static bool alloc_args_ok(const struct mbm *m, uint64_t size, uint64_t align, int nid)
 {
@@ -590,7 +701,7 @@ int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t 
 			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
 {
 	uint64_t ws, we, a = 0;
-	bool found = false, prefer_mirror;
+	bool found = false, prefer;
 
 	if (!alloc_args_ok(m, size, align, nid))
 		return -MM_EINVAL;
@@ -602,8 +713,8 @@ int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t 
 										     : end;
 
 	/* Mirrored memory first (nid, then any node), then any memory. */
-	prefer_mirror = m->mirrored_kernelcore && (!m->pf->mirror_needs_mark || m->mirror_marked);
-	for (int pass = prefer_mirror ? 0 : 1; pass < 2 && !found; pass++) {
+	prefer = prefer_mirror(m);
+	for (int pass = prefer ? 0 : 1; pass < 2 && !found; pass++) {
 		found = find_fit(m, size, align, ws, we, nid, pass == 0, &a);
 		if (!found && nid != NUMA_NO_NODE && !exact_nid)
 			found = find_fit(m, size, align, ws, we, NUMA_NO_NODE, pass == 0, &a);
@@ -613,7 +724,8 @@ int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t 
 
 	/* a + size <= the free range's end, so this never needs the cap; a
 	 * block of size 0 reserves nothing. */
-	mbm_reserve(m, a, size);
+	if (mbm_reserve(m, a, size))
+		return -MM_ENOMEM; /* no room for a grown array (kernel profile) */
 	*addr = a;
 	return 0;
 }
@@ -697,6 +809,11 @@ uint64_t mbm_end_of_DRAM(const struct mbm *m)
 	for (size_t i = 0; i < mem->n; i++)
 		hi = mm_max(hi, mem->v[i].end);
 	return hi;
+}
+
+bool mbm_grown(const struct mbm *m)
+{
+	return m->home_size[0] || m->home_size[1];
 }
 
 size_t mbm_regions(const struct mbm *m, int type, struct memblock_region *out, size_t cap)

@@ -28,6 +28,9 @@ struct mbm; /* the model */
 struct mbm_config {
 	bool kernel;
 	bool mirrored_kernelcore; /* memblock_config.mirrored_kernelcore, kernelcore=mirror */
+	/* kernel: the initial capacity of its arrays when not the harness's
+	 * build (0: the profile's); tools/testing/memblock's is 128. */
+	size_t kernel_init_cap;
 };
 
 /* mmstack profile, no mirrored kernelcore. */
@@ -62,6 +65,9 @@ uint64_t mbm_phys_mem_size(const struct mbm *m);
 uint64_t mbm_reserved_size(const struct mbm *m);
 uint64_t mbm_start_of_DRAM(const struct mbm *m);
 uint64_t mbm_end_of_DRAM(const struct mbm *m);
+
+/* Whether an array has grown into memblock's memory (kernel profile). */
+bool mbm_grown(const struct mbm *m);
 
 /* The canonical region list of a type (sorted, coalesced). Writes up to cap
  * regions into out and returns how many there are in all. */
