@@ -12,9 +12,9 @@
  * Two things differ from tools/testing/memblock, both needed to run
  * arbitrary op sequences rather than tests written for the simulator:
  *  - Physical memory is simulated. The kernel writes a grown region array
- *    to __va(addr) of the range it found; here __va() hands out a host
- *    buffer for that physical address (and __pa() maps it back), so that
- *    any address the fuzzer invents can hold an array.
+ *    to __va(addr) of the range it found; here __va() hands out a fresh
+ *    host buffer for it (and __pa() maps that back to addr), so that any
+ *    address the fuzzer invents can hold an array.
  *  - kmalloc()/kfree() are plain malloc()/free() (no liburcu): memblock
  *    only calls them after slab is up, which never happens here.
  */
@@ -34,11 +34,14 @@ static struct {
 } kb_block[KB_BLOCKS];
 static int kb_nblocks;
 
+/*
+ * Each array the kernel places gets fresh storage, even at a physical
+ * address an earlier array used: simulated memory never aliases. (On a
+ * machine it would, if a caller freed the range that holds a live array and
+ * a later array or allocation took it: see docs/kernel-findings.md.)
+ */
 static void *kb_va(unsigned long phys)
 {
-	for (int i = 0; i < kb_nblocks; i++)
-		if (kb_block[i].phys == phys)
-			return kb_block[i].host;
 	if (kb_nblocks == KB_BLOCKS)
 		abort();
 	kb_block[kb_nblocks].phys = phys;
@@ -171,6 +174,16 @@ int kb_set_node(uint64_t base, uint64_t size, int type, int nid)
 void kb_trim_memory(uint64_t align)
 {
 	memblock_trim_memory(align);
+}
+
+void kb_drop_wrapping(uint64_t align)
+{
+	for (unsigned long i = memblock.memory.cnt; i-- > 0;) {
+		phys_addr_t b = memblock.memory.regions[i].base;
+
+		if (round_up(b, align) < b)
+			memblock_remove_region(&memblock.memory, i);
+	}
 }
 
 void kb_resync_memory_total(void)

@@ -42,7 +42,10 @@ int kb_clear_nomap(uint64_t base, uint64_t size);
 /* type 0: memory, 1: reserved. */
 int kb_set_node(uint64_t base, uint64_t size, int type, int nid);
 void kb_trim_memory(uint64_t align);
-/* memory.total_size := the sum of the memory regions (a fence, see shim.c). */
+/* Fences (see shim.c): take out the memory regions whose base rounds up
+ * past 2^64 (as the array's own remove does: no isolation, no growth);
+ * memory.total_size := the sum of the memory regions. */
+void kb_drop_wrapping(uint64_t align);
 void kb_resync_memory_total(void);
 
 void kb_set_current_limit(uint64_t limit);

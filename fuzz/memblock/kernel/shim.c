@@ -113,15 +113,10 @@ int memblock_trim_memory(struct memblock *mb, uint64_t align)
 		return -MM_EINVAL;
 	/* Finding 3: a region whose base rounds up past 2^64 becomes
 	 * [0, round_down(end)) instead of going away. Take such regions out
-	 * first, as the trim should. */
-	for (size_t i = kernel_fenced ? kb_count(0) : 0; i-- > 0;) {
-		struct kb_region r;
-		uint64_t up;
-
-		kb_region(0, i, &r);
-		if (!mm_round_up(r.base, align, &up))
-			kb_remove(r.base, r.size);
-	}
+	 * first, as the trim should (straight out of the array: a remove
+	 * could need to grow it). */
+	if (kernel_fenced)
+		kb_drop_wrapping(align);
 	kb_trim_memory(align);
 	/* Finding 2: trimming leaves memory.total_size as it was. */
 	if (kernel_fenced)
