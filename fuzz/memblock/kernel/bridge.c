@@ -59,6 +59,11 @@ static unsigned long kb_pa(const void *p)
 	return (unsigned long)(uintptr_t)p;
 }
 
+/* The kernel's messages (printk and pr_* are printf in the stubs) go to
+ * stderr: stdout carries the tool's traces (--print, --shrink). */
+#include <stdio.h>
+#define printf(...) fprintf(stderr, __VA_ARGS__)
+
 #undef __va
 #undef __pa
 #define __va(x) kb_va((unsigned long)(x))
