@@ -91,7 +91,7 @@ struct pair {
 
 static void pair_create(struct pair *p, size_t memory_cap, size_t reserved_cap)
 {
-	struct memblock_config cfg = { memory_cap, reserved_cap, NULL };
+	struct memblock_config cfg = { .memory_cap = memory_cap, .reserved_cap = reserved_cap, .meta = NULL };
 
 	if (tp_init(&p->tp, memory_cap, reserved_cap))
 		bench_die("two-pass: init failed");

@@ -46,7 +46,7 @@ static bool whole_pages(uint64_t base, uint64_t end, uint64_t page, uint64_t *fi
 static int boot_memblock(struct memblock **mb, const struct mm_machine_config *cfg,
 			 const struct memblock *like)
 {
-	struct memblock_config mc = { 128, 128, cfg->meta };
+	struct memblock_config mc = { .memory_cap = 128, .reserved_cap = 128, .meta = cfg->meta };
 	int err = memblock_create(mb, &mc);
 
 	for (size_t i = 0; !err && i < cfg->nr_memory; i++) {

@@ -38,6 +38,7 @@ struct memblock {
 	struct mb_type type[2];
 	uint64_t current_limit;
 	bool bottom_up;
+	bool mirrored_kernelcore;
 	struct mm_meta *meta;
 };
 
@@ -452,7 +453,7 @@ static int mb_modify(struct memblock *mb, struct mb_type *t, uint64_t base, uint
 
 int memblock_create(struct memblock **out, const struct memblock_config *cfg)
 {
-	struct memblock_config def = { 128, 128, NULL };
+	struct memblock_config def = { .memory_cap = 128, .reserved_cap = 128 };
 	struct memblock *mb;
 
 	if (!out)
@@ -465,6 +466,7 @@ int memblock_create(struct memblock **out, const struct memblock_config *cfg)
 	if (!mb)
 		return -MM_ENOMEM;
 	mb->meta = cfg->meta;
+	mb->mirrored_kernelcore = cfg->mirrored_kernelcore;
 	mb->current_limit = MEMBLOCK_ALLOC_ANYWHERE;
 	mb->type[0].max = cfg->memory_cap;
 	mb->type[1].max = cfg->reserved_cap;
@@ -608,9 +610,11 @@ bool memblock_bottom_up(const struct memblock *mb)
 
 /* ---- allocation ---- */
 
-static bool region_eligible(const struct memblock_region *r, int nid)
+/* mirror: only MEMBLOCK_MIRROR regions. */
+static bool region_eligible(const struct memblock_region *r, int nid, bool mirror)
 {
-	return !(r->flags & MEMBLOCK_NOMAP) && (nid == NUMA_NO_NODE || r->nid == nid);
+	return !(r->flags & MEMBLOCK_NOMAP) && (nid == NUMA_NO_NODE || r->nid == nid) &&
+	       (!mirror || (r->flags & MEMBLOCK_MIRROR));
 }
 
 /* Highest fit in the free range [fs, fe). */
@@ -642,7 +646,7 @@ static bool fit_bottom(uint64_t fs, uint64_t fe, uint64_t size, uint64_t align,
 /* Top-down: regions from the highest, and inside each the gaps between
  * reserved regions from the highest. */
 static bool mb_find_top(const struct memblock *mb, uint64_t size, uint64_t align,
-			uint64_t ws, uint64_t we, int nid, uint64_t *out)
+			uint64_t ws, uint64_t we, int nid, bool mirror, uint64_t *out)
 {
 	const struct mb_type *mem = &mb->type[MEMBLOCK_MEMORY];
 	const struct mb_type *res = &mb->type[MEMBLOCK_RESERVED];
@@ -652,7 +656,7 @@ static bool mb_find_top(const struct memblock *mb, uint64_t size, uint64_t align
 		uint64_t lo = mm_max(m->base, ws), hi = mm_min(rend(m), we);
 		size_t j;
 
-		if (!region_eligible(m, nid) || lo >= hi)
+		if (!region_eligible(m, nid, mirror) || lo >= hi)
 			continue;
 		j = first_starting_at(res, hi);
 		while (j-- > 0 && hi > lo) {
@@ -669,7 +673,7 @@ static bool mb_find_top(const struct memblock *mb, uint64_t size, uint64_t align
 }
 
 static bool mb_find_bottom(const struct memblock *mb, uint64_t size, uint64_t align,
-			   uint64_t ws, uint64_t we, int nid, uint64_t *out)
+			   uint64_t ws, uint64_t we, int nid, bool mirror, uint64_t *out)
 {
 	const struct mb_type *mem = &mb->type[MEMBLOCK_MEMORY];
 	const struct mb_type *res = &mb->type[MEMBLOCK_RESERVED];
@@ -678,7 +682,7 @@ static bool mb_find_bottom(const struct memblock *mb, uint64_t size, uint64_t al
 		const struct memblock_region *m = &mem->regions[i];
 		uint64_t lo = mm_max(m->base, ws), hi = mm_min(rend(m), we);
 
-		if (!region_eligible(m, nid) || lo >= hi)
+		if (!region_eligible(m, nid, mirror) || lo >= hi)
 			continue;
 		for (size_t j = first_ending_after(res, lo);
 		     j < res->cnt && res->regions[j].base < hi && lo < hi; j++) {
@@ -700,23 +704,31 @@ static bool alloc_args_ok(uint64_t size, uint64_t align, int nid)
 }
 
 /* The place for an allocation, before anything is reserved: the nid first,
- * then (unless exact) any node. */
+ * then (unless exact) any node; with mirrored kernelcore, both in mirrored
+ * memory first, then both in any memory. */
 static bool mb_find(const struct memblock *mb, uint64_t size, uint64_t align,
 		    uint64_t start, uint64_t end, int nid, bool exact_nid, uint64_t *found)
 {
 	if (end == MEMBLOCK_ALLOC_ACCESSIBLE)
 		end = mb->current_limit;
 	start = mm_max(start, MEMBLOCK_PAGE_SIZE);
-	for (;;) {
-		bool ok = mb->bottom_up ? mb_find_bottom(mb, size, align, start, end, nid, found)
-					: mb_find_top(mb, size, align, start, end, nid, found);
+	for (int pass = mb->mirrored_kernelcore ? 0 : 1; pass < 2; pass++) {
+		bool mirror = pass == 0;
+		int n = nid;
 
-		if (ok)
-			return true;
-		if (nid == NUMA_NO_NODE || exact_nid)
-			return false;
-		nid = NUMA_NO_NODE;
+		for (;;) {
+			bool ok = mb->bottom_up
+					  ? mb_find_bottom(mb, size, align, start, end, n, mirror, found)
+					  : mb_find_top(mb, size, align, start, end, n, mirror, found);
+
+			if (ok)
+				return true;
+			if (n == NUMA_NO_NODE || exact_nid)
+				break;
+			n = NUMA_NO_NODE;
+		}
 	}
+	return false;
 }
 
 /* Reserve what mb_find chose. Its failure (a growth that failed) is an
@@ -872,7 +884,7 @@ bool memblock_next_free_range(const struct memblock *mb, int nid, uint64_t *iter
 		const struct memblock_region *m = &mem->regions[i];
 		uint64_t lo = m->base, hi = rend(m);
 
-		if (!region_eligible(m, nid))
+		if (!region_eligible(m, nid, false))
 			continue;
 		if (j > 0 && j <= res->cnt && rend(&res->regions[j - 1]) > lo)
 			lo = rend(&res->regions[j - 1]);

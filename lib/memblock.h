@@ -33,6 +33,10 @@
  *    room for size before fend. If none and nid != NUMA_NO_NODE and not
  *    exact_nid, the same with NUMA_NO_NODE. The block is reserved (as
  *    reserve() does). None: -MM_ENOMEM.
+ *    With mirrored_kernelcore, all of that is done first over MIRROR
+ *    regions only (nid, then NUMA_NO_NODE unless exact_nid), and only when
+ *    nothing fits there over all regions again. Without it, MIRROR has no
+ *    effect on allocations.
  *  - alloc_try_nid / alloc_exact_nid: max_addr capped to the current limit,
  *    phys_alloc_range(min_addr, max_addr), and if nothing fits and
  *    min_addr != 0, again with min_addr = 0. A failure to reserve the
@@ -40,6 +44,10 @@
  *  - Defaults: current limit MEMBLOCK_ALLOC_ANYWHERE, top-down.
  *  - start_of_DRAM / end_of_DRAM: first base / last end of memory, 0 when
  *    there is no memory.
+ *  - is_region_reserved(base, size): whether [base, base + size), size
+ *    capped as above, shares a byte with a reserved region. An empty range
+ *    shares none: size 0 is false wherever base lies, inside a reserved
+ *    region included.
  */
 #ifndef MMSTACK_MEMBLOCK_H
 #define MMSTACK_MEMBLOCK_H
@@ -82,6 +90,9 @@ struct memblock_config {
 	size_t memory_cap;   /* initial capacity of the memory array (>= 1) */
 	size_t reserved_cap; /* initial capacity of the reserved array (>= 1) */
 	struct mm_meta *meta; /* bookkeeping allocations; NULL = host, no faults */
+	/* kernelcore=mirror: allocations prefer MEMBLOCK_MIRROR memory (see
+	 * phys_alloc_range). Off: the MIRROR flag is recorded and nothing else. */
+	bool mirrored_kernelcore;
 };
 
 struct memblock;

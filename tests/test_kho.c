@@ -84,7 +84,7 @@ static void test_serialize_room(void)
 
 static struct memblock *memory(uint64_t base, uint64_t size, struct mm_meta *meta)
 {
-	struct memblock_config mc = { 2, 2, meta };
+	struct memblock_config mc = { .memory_cap = 2, .reserved_cap = 2, .meta = meta };
 	struct memblock *mb;
 
 	if (memblock_create(&mb, &mc) || memblock_add(mb, base, size))

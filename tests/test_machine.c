@@ -135,7 +135,7 @@ static void test_defaults(void)
  * NOMAP. */
 static struct memblock *filled_memblock(struct mm_meta *meta)
 {
-	struct memblock_config mc = { 2, 2, meta };
+	struct memblock_config mc = { .memory_cap = 2, .reserved_cap = 2, .meta = meta };
 	struct memblock *mb = NULL;
 
 	CHECK_EQ(memblock_create(&mb, &mc), 0);
@@ -151,7 +151,7 @@ static void test_boot_memblock(void)
 	struct mm_machine_config c;
 	struct mm_machine *m = NULL;
 	struct memblock *mb = filled_memblock(NULL), *empty = NULL;
-	struct memblock_config mc = { 2, 2, NULL };
+	struct memblock_config mc = { .memory_cap = 2, .reserved_cap = 2, .meta = NULL };
 	struct buddy *b;
 
 	config(&c, NULL);

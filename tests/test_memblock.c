@@ -13,9 +13,9 @@
 static void test_create(void)
 {
 	struct memblock *mb = NULL;
-	struct memblock_config bad = { 0, 4, NULL };
+	struct memblock_config bad = { .memory_cap = 0, .reserved_cap = 4, .meta = NULL };
 	struct mm_meta m;
-	struct memblock_config cfg = { 2, 2, &m };
+	struct memblock_config cfg = { .memory_cap = 2, .reserved_cap = 2, .meta = &m };
 
 	CHECK_EQ(memblock_create(&mb, &bad), -MM_EINVAL);
 	bad.memory_cap = 4;
@@ -60,7 +60,7 @@ static void snapshot(const struct memblock *mb, struct memblock_region *out, siz
 static void test_growth_failure_sweep(void)
 {
 	struct mm_meta m;
-	struct memblock_config cfg = { 4, 1, &m };
+	struct memblock_config cfg = { .memory_cap = 4, .reserved_cap = 1, .meta = &m };
 	struct memblock_region before[64], after[64];
 	size_t nb, na;
 	unsigned failures_seen = 0;
@@ -159,7 +159,7 @@ static void test_null_out_param(void)
 static void test_ensure_room(void)
 {
 	struct mm_meta m;
-	struct memblock_config cfg = { 2, 2, &m };
+	struct memblock_config cfg = { .memory_cap = 2, .reserved_cap = 2, .meta = &m };
 	struct memblock *mb;
 
 	mm_meta_init(&m);

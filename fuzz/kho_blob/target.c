@@ -72,7 +72,7 @@ static void put64(uint8_t *p, uint64_t v)
 static int boot(const struct machine *m, struct mm_meta *meta, struct memblock **mb,
 		struct kho **k)
 {
-	struct memblock_config mc = { 4, 2, meta };
+	struct memblock_config mc = { .memory_cap = 4, .reserved_cap = 2, .meta = meta };
 	struct kho_config kc;
 
 	if (memblock_create(mb, &mc))

@@ -20,6 +20,88 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * ---- the kernel profile ----
+ *
+ * With cfg.kernel the model predicts a kernel's mm/memblock.c (built by
+ * fuzz/memblock/kernel/ from a kernel tree, behind shim.c's argument
+ * checks). Each deliberate difference from mmstack is stated here, once,
+ * and the code below reads only these names. Anything else the kernel does
+ * differently is a finding (docs/kernel-findings.md).
+ */
+struct profile {
+	/* Node of a plain memblock_add() / memblock_reserve(). mmstack:
+	 * NUMA_NO_NODE. The kernel passes MAX_NUMNODES, which it also accepts
+	 * as "no node" when searching: so a plain add and add_node(-1) that
+	 * touch stay two regions there. */
+	int plain_nid;
+	/* What align 0 means. mmstack: MEMBLOCK_DEFAULT_ALIGN. The kernel:
+	 * SMP_CACHE_BYTES, the cache line of the build (tools/include: 32). */
+	uint64_t default_align;
+	/* Allocations of size 0. mmstack: -EINVAL (nothing to allocate is a
+	 * caller bug). The kernel does not check: it searches as for any size
+	 * and returns the place found, reserving nothing (a reserve of 0). */
+	bool zero_size_alloc;
+	/* An end of MEMBLOCK_ALLOC_NOLEAKTRACE (1) means the current limit, as
+	 * ACCESSIBLE (0) does: a kernel-internal marker for kmemleak. mmstack
+	 * has no kmemleak: 1 is just an end below every window. */
+	bool end_1_is_limit;
+	/* memblock_mark_mirror() without kernelcore=mirror. mmstack records the
+	 * flag (it is a fact about the memory). The kernel drops the call: the
+	 * flag only exists to steer allocations. */
+	bool mark_mirror_needs_kernelcore;
+	/* What turns the mirror preference on, given kernelcore=mirror.
+	 * mmstack: the switch alone. The kernel: the switch and a first
+	 * memblock_mark_mirror() call (firmware reporting mirrored memory);
+	 * MIRROR regions made by add_node(flags) alone are not preferred. */
+	bool mirror_needs_mark;
+	/* is_region_reserved(base, 0). mmstack: an empty range overlaps
+	 * nothing, false. The kernel applies its overlap test as is, which for
+	 * size 0 is true when base lies strictly inside a reserved region (at
+	 * a region's first byte: false). */
+	bool empty_range_overlaps_inside;
+	/* A free-range walk for a nid outside [0, MAX_NUMNODES) (other than
+	 * NUMA_NO_NODE). mmstack: that node's ranges, none. The kernel treats
+	 * every nid that is not a valid node as "any node". */
+	bool bad_nid_walks_all;
+	/* Region arrays that grow inside memblock's own memory (the kernel
+	 * after memblock_allow_resize()). mmstack's arrays are bookkeeping
+	 * outside the ranges it manages, invisible in them. The kernel starts
+	 * with init_cap regions per type and doubles an array before an op
+	 * that could overflow it: an add when cnt + (uncovered pieces of the
+	 * range) > max (unless cnt * 2 + 1 <= max, or the array is empty);
+	 * a remove / flag / set_node of a non-empty range when cnt + 2 > max.
+	 * The new array, PAGE_ALIGN(2 * max * 24) bytes, goes at the place an
+	 * allocation of that size aligned to a page would take (any node, any
+	 * address below the current limit; for the reserved array outside the
+	 * op's range first, then below it), the old one, unless it is the
+	 * initial one, is freed, and the new one reserved. No room: -ENOMEM
+	 * from the op, which changes nothing. */
+	bool hosted_growth;
+	size_t init_cap;
+};
+
+static const struct profile profile_mmstack = {
+	.plain_nid = NUMA_NO_NODE,
+	.default_align = MEMBLOCK_DEFAULT_ALIGN,
+};
+
+static const struct profile profile_kernel = {
+	.plain_nid = MEMBLOCK_MAX_NUMNODES, /* the build's MAX_NUMNODES (NODES_SHIFT 6) */
+	.default_align = 32,
+	.zero_size_alloc = true,
+	.end_1_is_limit = true,
+	.mark_mirror_needs_kernelcore = true,
+	.mirror_needs_mark = true,
+	.empty_range_overlaps_inside = true,
+	.bad_nid_walks_all = true,
+	.hosted_growth = true,
+	/* INIT_MEMBLOCK_{MEMORY,RESERVED}_REGIONS of fuzz/meson.build's kernel
+	 * build (the kernel's default is 128): small, so that short inputs
+	 * grow the arrays, as memory_cap does for mmstack. */
+	.init_cap = 8,
+};
+
 /* One painted interval [start, end), start < end. */
 struct span {
 	uint64_t start;
@@ -40,6 +122,13 @@ struct mbm {
 	struct spans type[2];
 	uint64_t limit;
 	bool bottom_up;
+	const struct profile *pf;
+	bool mirrored_kernelcore;
+	bool mirror_marked; /* memblock_mark_mirror() ran with kernelcore=mirror */
+	/* hosted_growth: capacity of each array, and where a grown one lives
+	 * (home_size 0: the initial array, not in memblock's memory). */
+	size_t cap[2];
+	uint64_t home[2], home_size[2];
 };
 
 /* ---- small helpers ---- */
@@ -233,7 +322,7 @@ static void repaint(struct spans *s, uint64_t base, uint64_t end, const struct p
 
 /* ---- lifetime ---- */
 
-struct mbm *mbm_create(void)
+struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 {
 	struct mbm *m = calloc(1, sizeof(*m));
 
@@ -241,7 +330,17 @@ struct mbm *mbm_create(void)
 		return NULL;
 	m->limit = MEMBLOCK_ALLOC_ANYWHERE;
 	m->bottom_up = false;
+	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
+	m->mirrored_kernelcore = cfg->mirrored_kernelcore;
+	m->cap[0] = m->cap[1] = cfg->kernel_init_cap ? cfg->kernel_init_cap : m->pf->init_cap;
 	return m;
+}
+
+struct mbm *mbm_create(void)
+{
+	struct mbm_config cfg = { 0 };
+
+	return mbm_create_cfg(&cfg);
 }
 
 void mbm_destroy(struct mbm *m)
@@ -255,12 +354,93 @@ void mbm_destroy(struct mbm *m)
 
 /* ---- ranges ---- */
 
-/* Common tail of the range ops: cap, size 0 is a no-op, then repaint. */
-static int paint_range(struct spans *s, uint64_t base, uint64_t size, struct paint p)
+static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_t ws,
+		     uint64_t we, int nid, bool mirror, uint64_t *addr);
+static bool prefer_mirror(const struct mbm *m);
+
+/* The number of maximal parts of [base, end) that no interval of s covers. */
+static size_t uncovered_parts(const struct spans *s, uint64_t base, uint64_t end)
 {
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n && base < end; i++) {
+		if (s->v[i].end <= base)
+			continue;
+		if (s->v[i].start >= end)
+			break;
+		if (s->v[i].start > base)
+			n++;
+		base = mm_min(s->v[i].end, end);
+	}
+	return n + (base < end);
+}
+
+/* hosted_growth: where a new array goes (see the profile); 0 when nowhere. */
+static uint64_t array_place(const struct mbm *m, uint64_t size, uint64_t start, uint64_t end)
+{
+	uint64_t ws = mm_max(start, MEMBLOCK_PAGE_SIZE), we, a = 0;
+
+	we = end == MEMBLOCK_ALLOC_ACCESSIBLE || (end == 1 && m->pf->end_1_is_limit) ? m->limit
+										     : end;
+	if (prefer_mirror(m) &&
+	    find_fit(m, size, MEMBLOCK_PAGE_SIZE, ws, we, NUMA_NO_NODE, true, &a))
+		return a;
+	if (find_fit(m, size, MEMBLOCK_PAGE_SIZE, ws, we, NUMA_NO_NODE, false, &a))
+		return a;
+	return 0;
+}
+
+static uint64_t page_align(uint64_t v)
+{
+	return (v + MEMBLOCK_PAGE_SIZE - 1) & ~(uint64_t)(MEMBLOCK_PAGE_SIZE - 1);
+}
+
+#define KERNEL_REGION_BYTES 24 /* sizeof(struct memblock_region), NUMA */
+
+/* Double the array of type t before an op on [base, base + size). */
+static bool grow(struct mbm *m, int t, uint64_t base, uint64_t size)
+{
+	uint64_t new_size = page_align(2 * (uint64_t)m->cap[t] * KERNEL_REGION_BYTES);
+	uint64_t addr, old = m->home[t], old_size = m->home_size[t];
+
+	if (t == MEMBLOCK_MEMORY)
+		base = size = 0;
+	addr = array_place(m, new_size, base + size, m->limit);
+	if (!addr && size)
+		addr = array_place(m, new_size, 0, mm_min(base, m->limit));
+	if (!addr)
+		return false;
+	m->cap[t] *= 2;
+	m->home[t] = addr;
+	m->home_size[t] = new_size;
+	if (old_size)
+		mbm_phys_free(m, old, old_size);
+	mbm_reserve(m, addr, new_size);
+	return true;
+}
+
+/* Common tail of the range ops: cap, size 0 is a no-op, grow first when the
+ * profile says so (fill: an insert; else an isolation), then repaint. */
+static int paint_range(struct mbm *m, int t, uint64_t base, uint64_t size, struct paint p)
+{
+	struct spans *s = &m->type[t];
+
 	size = mm_cap_size(base, size);
 	if (!size)
 		return 0;
+	if (m->pf->hosted_growth) {
+		if (p.op == PAINT_FILL) {
+			if (s->n && s->n * 2 + 1 > m->cap[t]) {
+				size_t nr_new = uncovered_parts(s, base, base + size);
+
+				while (s->n + nr_new > m->cap[t])
+					if (!grow(m, t, base, size))
+						return -MM_ENOMEM;
+			}
+		} else if (s->n + 2 > m->cap[t] && !grow(m, t, base, size)) {
+			return -MM_ENOMEM;
+		}
+	}
 	repaint(s, base, base + size, &p);
 	return 0;
 }
@@ -269,25 +449,31 @@ int mbm_add_node(struct mbm *m, uint64_t base, uint64_t size, int nid, uint32_t 
 {
 	if (!nid_ok(nid) || (flags & ~MEMBLOCK_FLAGS_MASK))
 		return -MM_EINVAL;
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = PAINT_FILL, .nid = nid, .flags = flags });
+}
+
+int mbm_add(struct mbm *m, uint64_t base, uint64_t size)
+{
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
+			   (struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
 }
 
 int mbm_reserve(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
-			   (struct paint){ .op = PAINT_FILL, .nid = NUMA_NO_NODE, .flags = 0 });
+	return paint_range(m, MEMBLOCK_RESERVED, base, size,
+			   (struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
 }
 
 int mbm_remove(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = PAINT_CUT });
 }
 
 int mbm_phys_free(struct mbm *m, uint64_t base, uint64_t size)
 {
-	return paint_range(&m->type[MEMBLOCK_RESERVED], base, size,
+	return paint_range(m, MEMBLOCK_RESERVED, base, size,
 			   (struct paint){ .op = PAINT_CUT });
 }
 
@@ -297,7 +483,13 @@ int mbm_setclr_flag(struct mbm *m, uint64_t base, uint64_t size, uint32_t flag, 
 	 * model's own callers; it follows the "flags outside the mask" rule. */
 	if (flag & ~MEMBLOCK_FLAGS_MASK)
 		return -MM_EINVAL;
-	return paint_range(&m->type[MEMBLOCK_MEMORY], base, size,
+	if (flag == MEMBLOCK_MIRROR && set) {
+		if (m->pf->mark_mirror_needs_kernelcore && !m->mirrored_kernelcore)
+			return 0;
+		if (m->mirrored_kernelcore)
+			m->mirror_marked = true;
+	}
+	return paint_range(m, MEMBLOCK_MEMORY, base, size,
 			   (struct paint){ .op = set ? PAINT_SET_FLAG : PAINT_CLEAR_FLAG,
 					   .flags = flag });
 }
@@ -306,7 +498,7 @@ int mbm_set_node(struct mbm *m, uint64_t base, uint64_t size, int type, int nid)
 {
 	if ((type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED) || !nid_ok(nid))
 		return -MM_EINVAL;
-	return paint_range(&m->type[type], base, size,
+	return paint_range(m, type, base, size,
 			   (struct paint){ .op = PAINT_SET_NID, .nid = nid });
 }
 
@@ -364,17 +556,21 @@ bool mbm_bottom_up(const struct mbm *m)
  * maximal parts no reserved interval covers. Pieces of different regions are
  * never joined, even when the regions touch. Each carries its region's nid.
  */
-static void free_parts(const struct mbm *m, int nid, struct spans *out)
+static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *out)
 {
 	const struct spans *mem = &m->type[MEMBLOCK_MEMORY];
 	const struct spans *res = &m->type[MEMBLOCK_RESERVED];
 
+	if (m->pf->bad_nid_walks_all && (nid < 0 || nid >= MEMBLOCK_MAX_NUMNODES))
+		nid = NUMA_NO_NODE;
 	for (size_t i = 0; i < mem->n; i++) {
 		const struct span *r = &mem->v[i];
 		uint64_t *pts;
 		size_t np = 0, first = out->n;
 
 		if (r->flags & MEMBLOCK_NOMAP)
+			continue;
+		if (mirror && !(r->flags & MEMBLOCK_MIRROR))
 			continue;
 		if (nid != NUMA_NO_NODE && r->nid != nid)
 			continue;
@@ -412,7 +608,7 @@ size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *
 	struct spans fr = { 0 };
 	size_t n;
 
-	free_parts(m, nid, &fr);
+	free_parts(m, nid, false, &fr);
 	for (size_t i = 0; i < fr.n && i < cap; i++) {
 		start[i] = fr.v[i].start;
 		end[i] = fr.v[i].end;
@@ -430,20 +626,28 @@ size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *
  * whether a block fits, and its address in *addr.
  */
 static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_t ws,
-		     uint64_t we, int nid, uint64_t *addr)
+		     uint64_t we, int nid, bool mirror, uint64_t *addr)
 {
 	struct spans fr = { 0 };
 	size_t n = 0;
 	bool found = false;
+	/* A size-0 search (kernel profile) clamps every free range into the
+	 * window, as the kernel does, and an empty clamp [x, x) still offers x
+	 * when x is aligned; the window itself collapses to [ws, ws). */
+	bool keep_empty = size == 0;
 
-	if (ws >= we)
-		return false;
-	free_parts(m, nid, &fr);
+	if (ws >= we) {
+		if (!keep_empty)
+			return false;
+		we = ws;
+	}
+	free_parts(m, nid, mirror, &fr);
 	/* Clip in place; order is kept, empty ones dropped. */
 	for (size_t i = 0; i < fr.n; i++) {
-		uint64_t s = mm_max(fr.v[i].start, ws), e = mm_min(fr.v[i].end, we);
+		uint64_t s = mm_min(mm_max(fr.v[i].start, ws), we);
+		uint64_t e = mm_max(mm_min(fr.v[i].end, we), ws);
 
-		if (s < e) {
+		if (s < e || keep_empty) {
 			fr.v[n] = fr.v[i];
 			fr.v[n].start = s;
 			fr.v[n].end = e;
@@ -482,34 +686,46 @@ static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_
 	return found;
 }
 
-/* The argument checks shared by both allocation entry points. */
-static bool alloc_args_ok(uint64_t size, uint64_t align, int nid)
+static bool prefer_mirror(const struct mbm *m)
 {
-	return size && (!align || mm_is_pow2(align)) && nid_ok(nid);
+	return m->mirrored_kernelcore && (!m->pf->mirror_needs_mark || m->mirror_marked);
+}
+
+/* The argument checks shared by both allocation entry points. */
+static bool alloc_args_ok(const struct mbm *m, uint64_t size, uint64_t align, int nid)
+{
+	return (size || m->pf->zero_size_alloc) && (!align || mm_is_pow2(align)) && nid_ok(nid);
 }
 
 int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
 			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
 {
 	uint64_t ws, we, a = 0;
-	bool found;
+	bool found = false, prefer;
 
-	if (!alloc_args_ok(size, align, nid))
+	if (!alloc_args_ok(m, size, align, nid))
 		return -MM_EINVAL;
 	if (!align)
-		align = MEMBLOCK_DEFAULT_ALIGN;
+		align = m->pf->default_align;
 
 	ws = mm_max(start, MEMBLOCK_PAGE_SIZE);
-	we = end == MEMBLOCK_ALLOC_ACCESSIBLE ? m->limit : end;
+	we = end == MEMBLOCK_ALLOC_ACCESSIBLE || (end == 1 && m->pf->end_1_is_limit) ? m->limit
+										     : end;
 
-	found = find_fit(m, size, align, ws, we, nid, &a);
-	if (!found && nid != NUMA_NO_NODE && !exact_nid)
-		found = find_fit(m, size, align, ws, we, NUMA_NO_NODE, &a);
+	/* Mirrored memory first (nid, then any node), then any memory. */
+	prefer = prefer_mirror(m);
+	for (int pass = prefer ? 0 : 1; pass < 2 && !found; pass++) {
+		found = find_fit(m, size, align, ws, we, nid, pass == 0, &a);
+		if (!found && nid != NUMA_NO_NODE && !exact_nid)
+			found = find_fit(m, size, align, ws, we, NUMA_NO_NODE, pass == 0, &a);
+	}
 	if (!found)
 		return -MM_ENOMEM;
 
-	/* a + size <= the free range's end, so this never needs the cap. */
-	mbm_reserve(m, a, size);
+	/* a + size <= the free range's end, so this never needs the cap; a
+	 * block of size 0 reserves nothing. */
+	if (mbm_reserve(m, a, size))
+		return -MM_ENOMEM; /* no room for a grown array (kernel profile) */
 	*addr = a;
 	return 0;
 }
@@ -520,7 +736,7 @@ int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_add
 	uint64_t max;
 	int r;
 
-	if (!alloc_args_ok(size, align, nid))
+	if (!alloc_args_ok(m, size, align, nid))
 		return -MM_EINVAL;
 	/* max may come out 0, which phys_alloc_range reads as the current
 	 * limit again: the same window either way. */
@@ -544,7 +760,7 @@ bool mbm_is_region_reserved(const struct mbm *m, uint64_t base, uint64_t size)
 	uint64_t end;
 
 	size = mm_cap_size(base, size);
-	if (!size)
+	if (!size && !m->pf->empty_range_overlaps_inside)
 		return false;
 	end = base + size;
 	for (size_t i = 0; i < res->n; i++)
@@ -593,6 +809,11 @@ uint64_t mbm_end_of_DRAM(const struct mbm *m)
 	for (size_t i = 0; i < mem->n; i++)
 		hi = mm_max(hi, mem->v[i].end);
 	return hi;
+}
+
+bool mbm_grown(const struct mbm *m)
+{
+	return m->home_size[0] || m->home_size[1];
 }
 
 size_t mbm_regions(const struct mbm *m, int type, struct memblock_region *out, size_t cap)

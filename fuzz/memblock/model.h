@@ -19,10 +19,28 @@
 
 struct mbm; /* the model */
 
+/*
+ * What the model predicts. mmstack: lib/memblock.c as lib/memblock.h
+ * specifies it. kernel: a kernel's mm/memblock.c behind the argument
+ * checks of fuzz/memblock/kernel/shim.c; every way in which it differs on
+ * purpose is listed once, in the kernel profile at the top of model.c.
+ */
+struct mbm_config {
+	bool kernel;
+	bool mirrored_kernelcore; /* memblock_config.mirrored_kernelcore, kernelcore=mirror */
+	/* kernel: the initial capacity of its arrays when not the harness's
+	 * build (0: the profile's); tools/testing/memblock's is 128. */
+	size_t kernel_init_cap;
+};
+
+/* mmstack profile, no mirrored kernelcore. */
 struct mbm *mbm_create(void);
+struct mbm *mbm_create_cfg(const struct mbm_config *cfg);
 void mbm_destroy(struct mbm *m);
 
 int mbm_add_node(struct mbm *m, uint64_t base, uint64_t size, int nid, uint32_t flags);
+/* memblock_add: add_node with the profile's node of a plain add. */
+int mbm_add(struct mbm *m, uint64_t base, uint64_t size);
 int mbm_reserve(struct mbm *m, uint64_t base, uint64_t size);
 int mbm_remove(struct mbm *m, uint64_t base, uint64_t size);
 int mbm_phys_free(struct mbm *m, uint64_t base, uint64_t size);
@@ -47,6 +65,9 @@ uint64_t mbm_phys_mem_size(const struct mbm *m);
 uint64_t mbm_reserved_size(const struct mbm *m);
 uint64_t mbm_start_of_DRAM(const struct mbm *m);
 uint64_t mbm_end_of_DRAM(const struct mbm *m);
+
+/* Whether an array has grown into memblock's memory (kernel profile). */
+bool mbm_grown(const struct mbm *m);
 
 /* The canonical region list of a type (sorted, coalesced). Writes up to cap
  * regions into out and returns how many there are in all. */

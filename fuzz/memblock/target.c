@@ -6,6 +6,7 @@
  * must pass. The input header sets small initial capacities, so that the
  * arrays grow often, and a fault schedule that fails growth.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static struct fz_result i_add(void *w, const uint64_t *a)
 }
 static struct fz_result m_add(void *w, const uint64_t *a)
 {
-	return fz_rc(mbm_add_node(W->m, a[0], a[1], NUMA_NO_NODE, 0));
+	return fz_rc(mbm_add(W->m, a[0], a[1]));
 }
 
 static struct fz_result i_add_node(void *w, const uint64_t *a)
@@ -291,23 +292,37 @@ static const struct fz_op_def ops[] = {
 	{ "free_ranges", FZ_RET_VALUE, 1, { A_NID }, i_free_ranges, m_free_ranges },
 };
 
-enum { CFG_MEMORY_CAP, CFG_RESERVED_CAP };
+enum { CFG_MEMORY_CAP, CFG_RESERVED_CAP, CFG_MIRROR };
 
 static const struct fz_cfg_def cfg[] = {
 	{ "memory_cap", 1, 16, 4 },
 	{ "reserved_cap", 1, 16, 4 },
+	{ "mirror", 0, 1, 0 }, /* mirrored_kernelcore */
 };
+
+/* Built as fuzz_memblock_kernel (fuzz/memblock/kernel/), the implementation
+ * is a kernel tree's mm/memblock.c and the model takes the kernel profile. */
+#ifdef MMSTACK_KERNEL_BACKEND
+#define KERNEL_PROFILE true
+#else
+#define KERNEL_PROFILE false
+#endif
 
 /* ---- world ---- */
 
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct memblock_config mc = { c[CFG_MEMORY_CAP], c[CFG_RESERVED_CAP], meta };
+	struct memblock_config mc = { .memory_cap = c[CFG_MEMORY_CAP],
+				      .reserved_cap = c[CFG_RESERVED_CAP],
+				      .meta = meta,
+				      .mirrored_kernelcore = c[CFG_MIRROR] != 0 };
+	struct mbm_config mcfg = { .kernel = KERNEL_PROFILE,
+				   .mirrored_kernelcore = c[CFG_MIRROR] != 0 };
 	struct world *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		abort();
-	w->m = mbm_create();
+	w->m = mbm_create_cfg(&mcfg);
 	if (!w->m || memblock_create(&w->mb, &mc) != 0)
 		abort();
 	return w;
@@ -445,3 +460,242 @@ static const struct fz_target target = {
 };
 
 FZ_TARGET(target)
+
+#ifndef MMSTACK_KERNEL_BACKEND
+/*
+ * fuzz_memblock --emit-kernel-test TRACE: the trace as a C test function for
+ * a kernel tree's tools/testing/memblock/tests/, in that directory's style.
+ * Every op becomes the kernel call, and what the model in its kernel profile
+ * predicts becomes an ASSERT_EQ: the result of each op, and both region
+ * lists (with total_size) after every op that changes them. The test passes
+ * exactly when the kernel does what the model says. Ops with arguments
+ * that shim.c rejects (outside the kernel's contract) become comments; so
+ * do the trace's fault schedule and memory_cap / reserved_cap, which the
+ * kernel has no equivalent of.
+ */
+static void emit_c_name(FILE *out, const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	fprintf(out, "memblock_mmstack_");
+	for (; *b && strcmp(b, ".trace"); b++)
+		fputc(isalnum((unsigned char)*b) ? *b : '_', out);
+}
+
+static void emit_nid(FILE *out, int nid)
+{
+	if (nid == NUMA_NO_NODE)
+		fprintf(out, "NUMA_NO_NODE");
+	else if (nid == MEMBLOCK_MAX_NUMNODES)
+		fprintf(out, "MAX_NUMNODES");
+	else
+		fprintf(out, "%d", nid);
+}
+
+/* The free ranges of every node, one by one, as for_each_free_mem_range
+ * must give them. */
+static void emit_free_ranges(FILE *out, const struct mbm *m)
+{
+	size_t n = mbm_free_ranges(m, NUMA_NO_NODE, NULL, NULL, NULL, 0);
+	uint64_t *s = calloc(n + 1, sizeof(*s)), *e = calloc(n + 1, sizeof(*e));
+	int *nid = calloc(n + 1, sizeof(*nid));
+
+	if (!s || !e || !nid)
+		abort();
+	mbm_free_ranges(m, NUMA_NO_NODE, s, e, nid, n);
+	fprintf(out, "\t{\n\t\tstatic const phys_addr_t want[][2] = {");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s{ 0x%" PRIx64 ", 0x%" PRIx64 " }", i ? ", " : " ", s[i], e[i]);
+	fprintf(out, "%s{ 0, 0 } };\n\n", n ? ", " : " ");
+	fprintf(out, "\t\tn = 0;\n\t\tfor_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, "
+		     "&start, &end, NULL) {\n");
+	fprintf(out, "\t\t\tASSERT_LT(n, %zu);\n", n);
+	fprintf(out, "\t\t\tASSERT_EQ(want[n][0], start);\n\t\t\tASSERT_EQ(want[n][1], end);\n"
+		     "\t\t\tn++;\n\t\t}\n");
+	fprintf(out, "\t\tASSERT_EQ(%zu, n);\n\t}\n", n);
+	free(s);
+	free(e);
+	free(nid);
+}
+
+static void emit_regions(FILE *out, const struct mbm *m, struct memblock_region *prev[2],
+			 size_t nprev[2])
+{
+	static const char *const field[] = { "memblock.memory", "memblock.reserved" };
+	bool changed = false;
+
+	for (int t = 0; t < 2; t++) {
+		size_t n = mbm_regions(m, t, NULL, 0);
+		struct memblock_region *r = calloc(n + 1, sizeof(*r));
+		uint64_t sum = 0;
+
+		if (!r)
+			abort();
+		mbm_regions(m, t, r, n);
+		if (prev[t] && nprev[t] == n && !memcmp(prev[t], r, n * sizeof(*r))) {
+			free(r);
+			continue;
+		}
+		fprintf(out, "\tASSERT_EQ(%zu, %s.cnt);\n", n, field[t]);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(out, "\tASSERT_EQ(0x%" PRIx64 ", %s.regions[%zu].base);\n", r[i].base,
+				field[t], i);
+			fprintf(out, "\tASSERT_EQ(0x%" PRIx64 ", %s.regions[%zu].size);\n", r[i].size,
+				field[t], i);
+			fprintf(out, "\tASSERT_EQ(0x%x, %s.regions[%zu].flags);\n", r[i].flags, field[t],
+				i);
+			fprintf(out, "\tASSERT_EQ(");
+			emit_nid(out, r[i].nid);
+			fprintf(out, ", memblock_get_region_node(&%s.regions[%zu]));\n", field[t], i);
+			sum += r[i].size;
+		}
+		fprintf(out, "\tASSERT_EQ(0x%" PRIx64 ", %s.total_size);\n", sum, field[t]);
+		free(prev[t]);
+		prev[t] = r;
+		nprev[t] = n;
+		changed = true;
+	}
+	if (changed)
+		emit_free_ranges(out, m);
+}
+
+static void emit_op(FILE *out, const struct fz_op_def *d, const uint64_t *a,
+		    struct fz_result r)
+{
+	const char *n = d->name;
+	uint64_t found = r.rc == 0 ? r.val : 0;
+
+	if (!strcmp(n, "add")) {
+		fprintf(out, "\trc = memblock_add(0x%" PRIx64 ", 0x%" PRIx64 ");\n\tASSERT_EQ(%d, rc);\n", a[0],
+			a[1], r.rc);
+	} else if (!strcmp(n, "add_node")) {
+		fprintf(out, "\trc = memblock_add_node(0x%" PRIx64 ", 0x%" PRIx64 ", ", a[0], a[1]);
+		emit_nid(out, nid_arg(a[2]));
+		fprintf(out, ", 0x%x);\n\tASSERT_EQ(%d, rc);\n", flags_arg(a[3]), r.rc);
+	} else if (!strcmp(n, "set_node")) {
+		fprintf(out, "\trc = memblock_set_node(0x%" PRIx64 ", 0x%" PRIx64 ", %s, ", a[0], a[1],
+			a[2] ? "&memblock.reserved" : "&memblock.memory");
+		emit_nid(out, nid_arg(a[3]));
+		fprintf(out, ");\n\tASSERT_EQ(%d, rc);\n", r.rc);
+	} else if (!strcmp(n, "trim_memory")) {
+		fprintf(out, "\tmemblock_trim_memory(0x%" PRIx64 ");\n", a[0]);
+	} else if (!strcmp(n, "set_current_limit")) {
+		fprintf(out, "\tmemblock_set_current_limit(0x%" PRIx64 ");\n", a[0]);
+	} else if (!strcmp(n, "set_bottom_up")) {
+		fprintf(out, "\tmemblock_set_bottom_up(%s);\n", a[0] ? "true" : "false");
+	} else if (!strcmp(n, "phys_alloc_range")) {
+		fprintf(out,
+			"\taddr = memblock_alloc_range_nid(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
+			", 0x%" PRIx64 ", ",
+			a[0], a[1], a[2], a[3]);
+		emit_nid(out, nid_arg(a[4]));
+		fprintf(out, ", %s);\n\tASSERT_EQ(0x%" PRIx64 ", addr);\n", a[5] ? "true" : "false",
+			found);
+	} else if (!strcmp(n, "alloc_try_nid") || !strcmp(n, "alloc_exact_nid")) {
+		fprintf(out,
+			"\taddr = (phys_addr_t)memblock_alloc_%s_nid_raw(0x%" PRIx64 ", 0x%" PRIx64
+			", 0x%" PRIx64 ", 0x%" PRIx64 ", ",
+			n[6] == 't' ? "try" : "exact", a[0], a[1], a[2], a[3]);
+		emit_nid(out, nid_arg(a[4]));
+		fprintf(out, ");\n\tASSERT_EQ(0x%" PRIx64 ", addr);\n", found);
+	} else if (!strcmp(n, "is_memory")) {
+		fprintf(out, "\tASSERT_EQ(%s, memblock_is_memory(0x%" PRIx64 "));\n",
+			r.val ? "true" : "false", a[0]);
+	} else if (!strcmp(n, "is_region_reserved")) {
+		fprintf(out, "\tASSERT_EQ(%s, memblock_is_region_reserved(0x%" PRIx64 ", 0x%" PRIx64
+			"));\n", r.val ? "true" : "false", a[0], a[1]);
+	} else if (!strcmp(n, "free_ranges")) {
+		fprintf(out, "\tn = 0;\n\tfor_each_free_mem_range(i, ");
+		emit_nid(out, nid_arg(a[0]));
+		fprintf(out, ", MEMBLOCK_NONE, &start, &end, NULL)\n\t\tn++;\n");
+		fprintf(out, "\tASSERT_EQ(%" PRIu64 ", n);\n", r.val);
+	} else if (d->nargs == 0) { /* the size and DRAM queries */
+		fprintf(out, "\tASSERT_EQ(0x%" PRIx64 ", memblock_%s());\n", r.val, n);
+	} else { /* the range ops: reserve, remove, phys_free, the flag setters */
+		fprintf(out, "\trc = memblock_%s(0x%" PRIx64 ", 0x%" PRIx64 ");\n\tASSERT_EQ(%d, rc);\n",
+			n, a[0], a[1], r.rc);
+	}
+}
+
+int memblock_emit_kernel_test(const char *path, FILE *out);
+int memblock_emit_kernel_test(const char *path, FILE *out)
+{
+	static struct fz_prog p;
+	struct memblock_region *prev[2] = { NULL, NULL };
+	size_t nprev[2] = { 0, 0 };
+	/* The simulator's arrays: INIT_MEMBLOCK_REGIONS of its tests/common.h. */
+	struct mbm_config mcfg = { .kernel = true, .kernel_init_cap = 128 };
+	struct world w = { 0 };
+	char err[512], *text, *line, *save = NULL;
+	FILE *f = fopen(path, "rb");
+	long len;
+
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fprintf(stderr, "%s: cannot read\n", path);
+		if (f)
+			fclose(f);
+		return 2;
+	}
+	text = calloc((size_t)len + 1, 1);
+	if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(text);
+		fprintf(stderr, "%s: cannot read\n", path);
+		return 2;
+	}
+	fclose(f);
+	if (fz_parse(&target, text, &p, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		free(text);
+		return 2;
+	}
+	free(text);
+	mcfg.mirrored_kernelcore = p.cfg[CFG_MIRROR] != 0;
+	w.m = mbm_create_cfg(&mcfg);
+	if (!w.m)
+		abort();
+
+	fprintf(out, "/*\n * Emitted by fuzz_memblock --emit-kernel-test from %s:\n *\n", path);
+	for (line = p.comment ? strtok_r(p.comment, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(out, " * %s\n", line[0] == '#' ? line + (line[1] == ' ' ? 2 : 1) : line);
+	fprintf(out, " *\n * The expected values are those of mmstack's memblock model in its kernel\n"
+		     " * profile. Assumes a build with NUMA=1 and a memblock that nothing else\n"
+		     " * has used since boot (the mirror-seen flag is private to memblock.c).\n");
+	if (p.fail_at)
+		fprintf(out, " * (The trace's fault schedule has no kernel equivalent: left out.)\n");
+	fprintf(out, " */\nstatic int ");
+	emit_c_name(out, path);
+	fprintf(out, "(void)\n{\n\t__maybe_unused phys_addr_t start, end, addr;\n"
+		     "\t__maybe_unused int rc;\n"
+		     "\t__maybe_unused u64 i;\n\t__maybe_unused int n;\n\n"
+		     "\tPREFIX_PUSH();\n\treset_memblock_regions();\n\treset_memblock_attributes();\n"
+		     "\tmirrored_kernelcore = %s;\n\n", mcfg.mirrored_kernelcore ? "true" : "false");
+	for (unsigned k = 0; k < p.nops; k++) {
+		const struct fz_op *op = &p.ops[k];
+		const struct fz_op_def *d = &ops[op->code];
+		struct fz_result r = d->model(&w, op->args);
+		char buf[512];
+
+		fz_format_op(&target, op, buf, sizeof(buf));
+		if (r.rc == -MM_EINVAL) {
+			fprintf(out, "\t/* %s: bad input, never passed to the kernel */\n", buf);
+			continue;
+		}
+		fprintf(out, "\t/* %s */\n", buf);
+		emit_op(out, d, op->args, r);
+		emit_regions(out, w.m, prev, nprev);
+	}
+	fprintf(out, "\n\ttest_pass_pop();\n\n\treturn 0;\n}\n");
+	if (mbm_grown(w.m))
+		fprintf(stderr, "%s: the arrays outgrow the simulator's 128 regions: growth there "
+				"writes to the physical addresses as pointers; the test will crash\n",
+			path);
+	free(prev[0]);
+	free(prev[1]);
+	mbm_destroy(w.m);
+	fz_prog_free(&p);
+	return 0;
+}
+#endif

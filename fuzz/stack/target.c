@@ -1304,7 +1304,8 @@ static const struct fz_cfg_def cfg[] = {
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
 	struct world *w = malloc(sizeof(*w));
-	struct memblock_config mbc = { 4, 4, meta }; /* small: the arrays grow */
+	/* small: the arrays grow */
+	struct memblock_config mbc = { .memory_cap = 4, .reserved_cap = 4, .meta = meta };
 	uint64_t l0 = c[C_LEN0], s1 = l0 + c[C_GAP1], l1 = c[C_LEN1];
 	uint64_t r0 = mm_min(c[C_RES_OFF], l0), r1 = mm_min(r0 + c[C_RES_LEN], l0);
 	int nid1 = c[C_NODES] == 2 ? (int)c[C_NID1] : 0;
