@@ -326,7 +326,7 @@ static void fx_prepare(struct fx *f, enum variant v)
 	fx_config(&c, &f->meta);
 	{
 		/* small arrays, full: a call that splits a region must grow one */
-		struct memblock_config mc = { 4, 2, &f->meta };
+		struct memblock_config mc = { .memory_cap = 4, .reserved_cap = 2, .meta = &f->meta };
 		struct memblock *mb;
 
 		must(memblock_create(&mb, &mc), "memblock");
@@ -1340,7 +1340,8 @@ static int call_create(struct fx *f, const struct row *r, const uint64_t *a)
 
 	switch (r->fn) {
 	case F_memblock_create: {
-		struct memblock_config c = { how == 1 ? 0 : 4, how == 2 ? 0 : 4, NULL };
+		struct memblock_config c = { .memory_cap = how == 1 ? 0 : 4,
+					     .reserved_cap = how == 2 ? 0 : 4 };
 		struct memblock *mb = (struct memblock *)&c;
 
 		rc = memblock_create(OUT(0, mb), NUL(1) ? NULL : &c);
