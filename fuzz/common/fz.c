@@ -980,8 +980,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 		}
 		/* The whole state every FZ_FULL_EVERY ops and after the last op;
 		 * what the op can have touched after the others. */
-		full = !t->compare_full || (i + 1) % FZ_FULL_EVERY == 0 || i + 1 == p->nops ||
-		       op->expects;
+		full = (i + 1) % FZ_FULL_EVERY == 0 || i + 1 == p->nops || op->expects;
 		msg = t->compare ? t->compare(world, cmp, sizeof(cmp)) : NULL;
 		if (!msg && full && t->compare_full)
 			msg = t->compare_full(world, cmp, sizeof(cmp));
@@ -993,6 +992,8 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 			break;
 		}
 		msg = t->check ? t->check(world) : NULL;
+		if (!msg && full && t->check_full)
+			msg = t->check_full(world);
 		if (msg) {
 			fz_format_op(t, op, opbuf, sizeof(opbuf));
 			signature(sig, sizeof(sig), "check", msg);

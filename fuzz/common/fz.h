@@ -117,8 +117,11 @@ struct fz_target {
 	 * last op, so a divergence anywhere still fails the same input. */
 	const char *(*compare)(void *world, char *buf, size_t len);
 	const char *(*compare_full)(void *world, char *buf, size_t len);
-	/* The layer's <layer>_check. */
+	/* The layer's <layer>_check, after every op. check_full, when set, is
+	 * the whole machine's (mm_machine_check: the layers below too), run
+	 * where compare_full runs. */
 	const char *(*check)(void *world);
+	const char *(*check_full)(void *world);
 	/* A trace "expect ..." line (text after "expect "), checked against the
 	 * implementation: NULL when it holds, else a message in buf. */
 	const char *(*expect)(void *world, const char *line, char *buf, size_t len);

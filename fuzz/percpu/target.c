@@ -286,7 +286,14 @@ static void destroy(void *w)
 	free(w);
 }
 
+/* After every op the layer's check; where the whole state is compared, the
+ * whole machine's (the layers below too). */
 static const char *check(void *w)
+{
+	return percpu_check(W->pc);
+}
+
+static const char *check_full(void *w)
 {
 	return mm_machine_check(W->mach);
 }
@@ -446,6 +453,7 @@ static const struct fz_target target = {
 	.compare = compare,
 	.compare_full = compare_full,
 	.check = check,
+	.check_full = check_full,
 	.expect = expect,
 	.dump = dump,
 };

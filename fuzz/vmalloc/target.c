@@ -456,7 +456,16 @@ static void destroy(void *w)
 	free(w);
 }
 
+/* After every op vmalloc's and vmap's checks; where the whole state is compared, the
+ * whole machine's (the layers below too). */
 static const char *check(void *w)
+{
+	const char *e = vmap_check(mm_machine_vmap(W->mach));
+
+	return e ? e : vmalloc_check(W->v);
+}
+
+static const char *check_full(void *w)
 {
 	return mm_machine_check(W->mach);
 }
@@ -553,6 +562,7 @@ static const struct fz_target target = {
 	.compare = compare,
 	.compare_full = compare_full,
 	.check = check,
+	.check_full = check_full,
 	.dump = dump,
 };
 
