@@ -1720,6 +1720,14 @@ static int cmd_encode(struct opts *o, const char *in, const char *out)
 	return 0;
 }
 
+/* What the tool printed is out before it returns: a program that fails by
+ * leaking makes LeakSanitizer abort at exit, before stdio would flush. */
+static int flushed(int rc)
+{
+	fflush(stdout);
+	return rc;
+}
+
 int fz_main(const struct fz_target *t, int argc, char **argv)
 {
 	struct opts o = { .t = t };
@@ -1763,11 +1771,11 @@ int fz_main(const struct fz_target *t, int argc, char **argv)
 		}
 	}
 	if (print)
-		return cmd_print(&o, print, false);
+		return flushed(cmd_print(&o, print, false));
 	if (shrink_path)
-		return cmd_print(&o, shrink_path, true);
+		return flushed(cmd_print(&o, shrink_path, true));
 	if (enc_in)
-		return cmd_encode(&o, enc_in, enc_out);
+		return flushed(cmd_encode(&o, enc_in, enc_out));
 	if (first_file >= argc) {
 		usage(argv[0], t);
 		return 2;
@@ -1778,5 +1786,5 @@ int fz_main(const struct fz_target *t, int argc, char **argv)
 		printf("%s: fault sweep: %" PRIu64 " replays with one allocation failed\n", t->name,
 		       o.sweep_runs);
 	printf("%s: %u passed, %u failed\n", t->name, o.passed, o.failed);
-	return bad || o.failed ? 1 : 0;
+	return flushed(bad || o.failed ? 1 : 0);
 }

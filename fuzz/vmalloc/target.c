@@ -145,6 +145,8 @@ static struct fz_result i_vmalloc(void *w, const uint64_t *a)
 			uint64_t s = signature(addr, i);
 			char *p = vmalloc_host(W->v, addr + i * PAGE);
 
+			if (!p) /* a page vmalloc did not map: compare_full names it */
+				continue;
 			memcpy(p, &s, sizeof(s));
 			memcpy(p + PAGE - sizeof(s), &s, sizeof(s));
 		}
