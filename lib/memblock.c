@@ -876,7 +876,10 @@ static void mb_host_move(struct memblock *mb, struct mb_type *t, struct memblock
  * Self-hosted growth before an op that needs k more slots in t and, for the
  * reserved array, must leave [abase, abase + asize) alone. When t lacks the
  * room, it jumps to the doubled capacity that holds the op and, for the
- * reserved array, the two changes of its own move; moving the memory array
+ * reserved array, three slots more for what its own move can do to it (the
+ * new home's region; a split where a caller's reservation overlaps the old
+ * home, which is freed; and, when that reservation overlaps the op's range
+ * too, one more uncovered part there); moving the memory array
  * needs two free slots in the reserved array, which moves first (with room
  * for four) when it lacks them, away from the memory array's new range.
  * Everything is found and allocated before anything changes: a failure is
@@ -895,7 +898,7 @@ static int mb_host_room(struct memblock *mb, struct mb_type *t, size_t k, uint64
 		return 0;
 	if (!is_res)
 		abase = asize = 0;
-	if (!mb_host_size(t, is_res ? (k > SIZE_MAX - 2 ? SIZE_MAX : k + 2) : k, &nmax, &bytes) ||
+	if (!mb_host_size(t, is_res ? (k > SIZE_MAX - 3 ? SIZE_MAX : k + 3) : k, &nmax, &bytes) ||
 	    !mb_host_place(mb, bytes, abase, asize, &a))
 		return -MM_ENOMEM;
 	if (!is_res && res->max - res->cnt < 2 &&

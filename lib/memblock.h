@@ -173,7 +173,8 @@ uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id ty
  * per part of its range not yet covered, a remove, flag change or set_node
  * two; ensure_room nr. When the array lacks that room it jumps to the
  * smallest doubling of its capacity that holds it (for the reserved array,
- * two slots more, for its own move). The new array takes
+ * three slots more, for what its own move can do to the reserved list: the
+ * old range is freed even where a caller reserved it too). The new array takes
  * PAGE_ALIGN(capacity * sizeof(struct memblock_region)) bytes at the place
  * a page-aligned allocation from any node would take below the current
  * limit: for the reserved array first above the op's range, then below it

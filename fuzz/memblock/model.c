@@ -497,7 +497,9 @@ static bool hosted_room(struct mbm *m, int t, size_t k, uint64_t ab, uint64_t as
 		return true;
 	if (t != MEMBLOCK_RESERVED)
 		ab = as = 0;
-	if (!hosted_size(m->cap[t], n, t == MEMBLOCK_RESERVED ? k + 2 : k, &nmax, &bytes) ||
+	/* The reserved array's own move: up to two regions more, and one more
+	 * uncovered part of the op's range (memblock.h). */
+	if (!hosted_size(m->cap[t], n, t == MEMBLOCK_RESERVED ? k + 3 : k, &nmax, &bytes) ||
 	    !hosted_place(m, bytes, ab, as, &a))
 		return false;
 	if (t != MEMBLOCK_RESERVED && rn + 2 > m->cap[MEMBLOCK_RESERVED]) {
