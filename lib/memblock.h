@@ -48,6 +48,9 @@
  *    capped as above, shares a byte with a reserved region. An empty range
  *    shares none: size 0 is false wherever base lies, inside a reserved
  *    region included.
+ *  - Arrays grow as bookkeeping (the meta hook), invisible in the lists;
+ *    with self_hosted_arrays, after memblock_allow_resize(), they grow
+ *    into memblock's own memory and are reserved there (see that call).
  */
 #ifndef MMSTACK_MEMBLOCK_H
 #define MMSTACK_MEMBLOCK_H
