@@ -86,6 +86,11 @@ struct profile {
 	 * is empty; the kernel reads it as the current limit, finding 5). */
 	bool hosted_growth;
 	size_t init_cap;
+	/* alloc_try_nid / alloc_exact_nid when the block found cannot be
+	 * reserved (no room for a grown array). mmstack: -ENOMEM at once, a
+	 * failed reserve is not a "no fit". The kernel's
+	 * memblock_alloc_internal() retries with min_addr 0 all the same. */
+	bool retry_after_failed_reserve;
 };
 
 static const struct profile profile_mmstack = {
@@ -103,6 +108,7 @@ static const struct profile profile_kernel = {
 	.empty_range_overlaps_inside = true,
 	.bad_nid_walks_all = true,
 	.hosted_growth = true,
+	.retry_after_failed_reserve = true,
 	/* INIT_MEMBLOCK_{MEMORY,RESERVED}_REGIONS of fuzz/meson.build's kernel
 	 * build (the kernel's default is 128): small, so that short inputs
 	 * grow the arrays, as memory_cap does for mmstack. */
@@ -812,8 +818,10 @@ static bool alloc_args_ok(const struct mbm *m, uint64_t size, uint64_t align, in
 	return (size || m->pf->zero_size_alloc) && (!align || mm_is_pow2(align)) && nid_ok(nid);
 }
 
-int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
-			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
+/* phys_alloc_range; *reserve_failed says a block was found and could not be
+ * reserved. */
+static int phys_alloc(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
+		      uint64_t end, int nid, bool exact_nid, uint64_t *addr, bool *reserve_failed)
 {
 	uint64_t ws, we, a = 0;
 	bool found = false, prefer;
@@ -839,16 +847,27 @@ int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t 
 
 	/* a + size <= the free range's end, so this never needs the cap; a
 	 * block of size 0 reserves nothing. */
-	if (mbm_reserve(m, a, size))
-		return -MM_ENOMEM; /* no room for a grown array (kernel profile) */
+	if (mbm_reserve(m, a, size)) {
+		*reserve_failed = true;
+		return -MM_ENOMEM; /* no room for a grown array */
+	}
 	*addr = a;
 	return 0;
+}
+
+int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
+			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
+{
+	bool reserve_failed = false;
+
+	return phys_alloc(m, size, align, start, end, nid, exact_nid, addr, &reserve_failed);
 }
 
 int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_addr,
 		  uint64_t max_addr, int nid, bool exact, uint64_t *addr)
 {
 	uint64_t max;
+	bool reserve_failed = false;
 	int r;
 
 	if (!alloc_args_ok(m, size, align, nid))
@@ -856,9 +875,10 @@ int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_add
 	/* max may come out 0, which phys_alloc_range reads as the current
 	 * limit again: the same window either way. */
 	max = mm_min(max_addr, m->limit);
-	r = mbm_phys_alloc_range(m, size, align, min_addr, max, nid, exact, addr);
-	if (r == -MM_ENOMEM && min_addr != 0)
-		r = mbm_phys_alloc_range(m, size, align, 0, max, nid, exact, addr);
+	r = phys_alloc(m, size, align, min_addr, max, nid, exact, addr, &reserve_failed);
+	if (r == -MM_ENOMEM && min_addr != 0 &&
+	    (!reserve_failed || m->pf->retry_after_failed_reserve))
+		r = phys_alloc(m, size, align, 0, max, nid, exact, addr, &reserve_failed);
 	return r;
 }
 
