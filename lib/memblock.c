@@ -32,6 +32,10 @@ struct mb_type {
 	size_t max;
 	uint64_t total_size;
 	uint64_t grows;
+	/* Self-hosted: the range of memblock's memory the array lives in
+	 * (home_size 0: bookkeeping outside it). */
+	uint64_t home;
+	uint64_t home_size;
 };
 
 struct memblock {
@@ -39,10 +43,21 @@ struct memblock {
 	uint64_t current_limit;
 	bool bottom_up;
 	bool mirrored_kernelcore;
+	bool self_hosted;  /* the config option */
+	bool can_resize;   /* memblock_allow_resize() has run */
 	struct mm_meta *meta;
 };
 
+static int mb_host_room(struct memblock *mb, struct mb_type *t, size_t k, uint64_t abase,
+			uint64_t asize);
+
 /* ---- small helpers ---- */
+
+/* Arrays grow into memblock's own memory. */
+static bool mb_hosting(const struct memblock *mb)
+{
+	return mb->self_hosted && mb->can_resize;
+}
 
 static inline uint64_t rend(const struct memblock_region *r)
 {
@@ -437,6 +452,9 @@ static int mb_modify(struct memblock *mb, struct mb_type *t, uint64_t base, uint
 			break;
 	if (s == t->cnt || t->regions[s].base >= base + size)
 		return 0;
+	err = mb_host_room(mb, t, 2, base, size);
+	if (err)
+		return err;
 	err = mb_isolate(mb, t, base, size, &s, &e);
 	if (err)
 		return err;
@@ -467,6 +485,7 @@ int memblock_create(struct memblock **out, const struct memblock_config *cfg)
 		return -MM_ENOMEM;
 	mb->meta = cfg->meta;
 	mb->mirrored_kernelcore = cfg->mirrored_kernelcore;
+	mb->self_hosted = cfg->self_hosted_arrays;
 	mb->current_limit = MEMBLOCK_ALLOC_ANYWHERE;
 	mb->type[0].max = cfg->memory_cap;
 	mb->type[1].max = cfg->reserved_cap;
@@ -494,12 +513,59 @@ void memblock_destroy(struct memblock *mb)
 
 /* ---- public: ranges ---- */
 
+/* The number of maximal parts of [base, end) that no region of t covers. */
+static size_t mb_uncovered(const struct mb_type *t, uint64_t base, uint64_t end)
+{
+	size_t n = 0;
+
+	for (size_t i = first_ending_after(t, base); i < t->cnt && base < end; i++) {
+		const struct memblock_region *r = &t->regions[i];
+
+		if (r->base >= end)
+			break;
+		if (r->base > base)
+			n++;
+		base = mm_min(rend(r), end);
+	}
+	return n + (base < end);
+}
+
+/* An insert; self-hosted, the room for its new pieces is made first. */
+static int mb_insert(struct memblock *mb, struct mb_type *t, uint64_t base, uint64_t size,
+		     int nid, uint32_t flags)
+{
+	size = mm_cap_size(base, size);
+	if (size && mb_hosting(mb)) {
+		int err = mb_host_room(mb, t, mb_uncovered(t, base, base + size), base, size);
+
+		if (err)
+			return err;
+	}
+	return mb_add_range(mb, t, base, size, nid, flags);
+}
+
+/* A removal; self-hosted, room for two splits when it takes anything. */
+static int mb_cut(struct memblock *mb, struct mb_type *t, uint64_t base, uint64_t size)
+{
+	size = mm_cap_size(base, size);
+	if (size && mb_hosting(mb)) {
+		size_t i = first_ending_after(t, base);
+		int err = 0;
+
+		if (i < t->cnt && t->regions[i].base < base + size)
+			err = mb_host_room(mb, t, 2, base, size);
+		if (err)
+			return err;
+	}
+	return mb_remove_range(mb, t, base, size);
+}
+
 int memblock_add_node(struct memblock *mb, uint64_t base, uint64_t size, int nid,
 		      uint32_t flags)
 {
 	if (!nid_ok(nid) || (flags & ~MEMBLOCK_FLAGS_MASK))
 		return -MM_EINVAL;
-	return mb_add_range(mb, &mb->type[MEMBLOCK_MEMORY], base, size, nid, flags);
+	return mb_insert(mb, &mb->type[MEMBLOCK_MEMORY], base, size, nid, flags);
 }
 
 int memblock_add(struct memblock *mb, uint64_t base, uint64_t size)
@@ -509,18 +575,18 @@ int memblock_add(struct memblock *mb, uint64_t base, uint64_t size)
 
 int memblock_reserve(struct memblock *mb, uint64_t base, uint64_t size)
 {
-	return mb_add_range(mb, &mb->type[MEMBLOCK_RESERVED], base, size, NUMA_NO_NODE,
-			    MEMBLOCK_NONE);
+	return mb_insert(mb, &mb->type[MEMBLOCK_RESERVED], base, size, NUMA_NO_NODE,
+			 MEMBLOCK_NONE);
 }
 
 int memblock_remove(struct memblock *mb, uint64_t base, uint64_t size)
 {
-	return mb_remove_range(mb, &mb->type[MEMBLOCK_MEMORY], base, size);
+	return mb_cut(mb, &mb->type[MEMBLOCK_MEMORY], base, size);
 }
 
 int memblock_phys_free(struct memblock *mb, uint64_t base, uint64_t size)
 {
-	return mb_remove_range(mb, &mb->type[MEMBLOCK_RESERVED], base, size);
+	return mb_cut(mb, &mb->type[MEMBLOCK_RESERVED], base, size);
 }
 
 static int mb_setclr(struct memblock *mb, uint64_t base, uint64_t size, uint32_t set,
@@ -706,11 +772,9 @@ static bool alloc_args_ok(uint64_t size, uint64_t align, int nid)
 /* The place for an allocation, before anything is reserved: the nid first,
  * then (unless exact) any node; with mirrored kernelcore, both in mirrored
  * memory first, then both in any memory. */
-static bool mb_find(const struct memblock *mb, uint64_t size, uint64_t align,
-		    uint64_t start, uint64_t end, int nid, bool exact_nid, uint64_t *found)
+static bool mb_find_in(const struct memblock *mb, uint64_t size, uint64_t align,
+		       uint64_t start, uint64_t end, int nid, bool exact_nid, uint64_t *found)
 {
-	if (end == MEMBLOCK_ALLOC_ACCESSIBLE)
-		end = mb->current_limit;
 	start = mm_max(start, MEMBLOCK_PAGE_SIZE);
 	for (int pass = mb->mirrored_kernelcore ? 0 : 1; pass < 2; pass++) {
 		bool mirror = pass == 0;
@@ -729,6 +793,130 @@ static bool mb_find(const struct memblock *mb, uint64_t size, uint64_t align,
 		}
 	}
 	return false;
+}
+
+/* mb_find_in, where an end of MEMBLOCK_ALLOC_ACCESSIBLE means the limit. */
+static bool mb_find(const struct memblock *mb, uint64_t size, uint64_t align,
+		    uint64_t start, uint64_t end, int nid, bool exact_nid, uint64_t *found)
+{
+	if (end == MEMBLOCK_ALLOC_ACCESSIBLE)
+		end = mb->current_limit;
+	return mb_find_in(mb, size, align, start, end, nid, exact_nid, found);
+}
+
+/* ---- self-hosted arrays ---- */
+
+/* What one region takes in an array placed in memblock's memory. */
+#define MB_REGION_BYTES ((uint64_t)sizeof(struct memblock_region))
+
+/* The doubled capacity that holds extra more regions than t has, and the
+ * page-aligned bytes an array of it takes. */
+static bool mb_host_size(const struct mb_type *t, size_t extra, size_t *nmax, uint64_t *bytes)
+{
+	size_t n = t->max;
+
+	if (extra > SIZE_MAX - t->cnt)
+		return false;
+	while (n < t->cnt + extra) {
+		if (n > SIZE_MAX / 4 / sizeof(struct memblock_region))
+			return false;
+		n *= 2;
+	}
+	*nmax = n;
+	*bytes = ((uint64_t)n * MB_REGION_BYTES + MEMBLOCK_PAGE_SIZE - 1) &
+		 ~(uint64_t)(MEMBLOCK_PAGE_SIZE - 1);
+	return true;
+}
+
+/*
+ * Where an array of bytes goes: where a page-aligned allocation from any
+ * node would go, above [abase, abase + asize) and below the current limit,
+ * else below abase. The window ends are taken as they are (an end of 0 is
+ * an empty window, never "the limit"), so the array never lands inside the
+ * range it must avoid.
+ */
+static bool mb_host_place(const struct memblock *mb, uint64_t bytes, uint64_t abase,
+			  uint64_t asize, uint64_t *addr)
+{
+	uint64_t lim = mb->current_limit;
+
+	if (mb_find_in(mb, bytes, MEMBLOCK_PAGE_SIZE, abase + asize, lim, NUMA_NO_NODE, false,
+		       addr))
+		return true;
+	return asize && mb_find_in(mb, bytes, MEMBLOCK_PAGE_SIZE, 0, mm_min(abase, lim),
+				   NUMA_NO_NODE, false, addr);
+}
+
+/* Move t into n (nmax slots) living at [addr, addr + bytes): the old range,
+ * if it was memblock's, is freed and the new one reserved. The caller has
+ * made room in the reserved array for both, so neither can fail. */
+static void mb_host_move(struct memblock *mb, struct mb_type *t, struct memblock_region *n,
+			 size_t nmax, uint64_t addr, uint64_t bytes)
+{
+	struct mb_type *res = &mb->type[MEMBLOCK_RESERVED];
+	uint64_t old = t->home, old_size = t->home_size;
+	int err = 0;
+
+	memcpy(n, t->regions, t->cnt * sizeof(*n));
+	mm_meta_free(mb->meta, t->regions, t->max * sizeof(*n));
+	t->regions = n;
+	t->max = nmax;
+	t->grows++;
+	t->home = addr;
+	t->home_size = bytes;
+	if (old_size)
+		err = mb_remove_range(mb, res, old, old_size);
+	assert(!err);
+	err = mb_add_range(mb, res, addr, bytes, NUMA_NO_NODE, MEMBLOCK_NONE);
+	assert(!err);
+	(void)err;
+}
+
+/*
+ * Self-hosted growth before an op that needs k more slots in t and, for the
+ * reserved array, must leave [abase, abase + asize) alone. When t lacks the
+ * room, it jumps to the doubled capacity that holds the op and, for the
+ * reserved array, three slots more for what its own move can do to it (the
+ * new home's region; a split where a caller's reservation overlaps the old
+ * home, which is freed; and, when that reservation overlaps the op's range
+ * too, one more uncovered part there); moving the memory array
+ * needs two free slots in the reserved array, which moves first (with room
+ * for four) when it lacks them, away from the memory array's new range.
+ * Everything is found and allocated before anything changes: a failure is
+ * -MM_ENOMEM with nothing changed.
+ */
+static int mb_host_room(struct memblock *mb, struct mb_type *t, size_t k, uint64_t abase,
+			uint64_t asize)
+{
+	struct mb_type *res = &mb->type[MEMBLOCK_RESERVED];
+	bool is_res = t == res;
+	size_t nmax, rmax = 0;
+	uint64_t bytes, rbytes = 0, a, b = 0;
+	struct memblock_region *n, *rn = NULL;
+
+	if (!mb_hosting(mb) || k <= t->max - t->cnt)
+		return 0;
+	if (!is_res)
+		abase = asize = 0;
+	if (!mb_host_size(t, is_res ? (k > SIZE_MAX - 3 ? SIZE_MAX : k + 3) : k, &nmax, &bytes) ||
+	    !mb_host_place(mb, bytes, abase, asize, &a))
+		return -MM_ENOMEM;
+	if (!is_res && res->max - res->cnt < 2 &&
+	    (!mb_host_size(res, 4, &rmax, &rbytes) || !mb_host_place(mb, rbytes, a, bytes, &b)))
+		return -MM_ENOMEM;
+	n = mm_meta_array(mb->meta, nmax, sizeof(*n));
+	if (!n)
+		return -MM_ENOMEM;
+	if (rmax) {
+		rn = mm_meta_array(mb->meta, rmax, sizeof(*rn));
+		if (!rn) {
+			mm_meta_free(mb->meta, n, nmax * sizeof(*n));
+			return -MM_ENOMEM;
+		}
+		mb_host_move(mb, res, rn, rmax, b, rbytes);
+	}
+	mb_host_move(mb, t, n, nmax, a, bytes);
+	return 0;
 }
 
 /* Reserve what mb_find chose. Its failure (a growth that failed) is an
@@ -855,12 +1043,41 @@ int memblock_ensure_room(struct memblock *mb, enum memblock_type_id type, size_t
 	/* An insert that overlaps nothing takes at most one slot. */
 	if (nr > SIZE_MAX - t->cnt)
 		return -MM_ENOMEM;
+	if (mb_hosting(mb))
+		return mb_host_room(mb, t, nr, 0, 0);
 	return mb_reserve_slots(mb, t, t->cnt + nr);
 }
 
 uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id type)
 {
 	return (type == MEMBLOCK_MEMORY || type == MEMBLOCK_RESERVED) ? mb->type[type].grows : 0;
+}
+
+void memblock_allow_resize(struct memblock *mb)
+{
+	mb->can_resize = true;
+}
+
+bool memblock_array_home(const struct memblock *mb, enum memblock_type_id type,
+			 uint64_t *base, uint64_t *size)
+{
+	const struct mb_type *t;
+
+	if (type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED)
+		return false;
+	t = &mb->type[type];
+	if (!t->home_size)
+		return false;
+	if (base)
+		*base = t->home;
+	if (size)
+		*size = t->home_size;
+	return true;
+}
+
+size_t memblock_array_max(const struct memblock *mb, enum memblock_type_id type)
+{
+	return (type == MEMBLOCK_MEMORY || type == MEMBLOCK_RESERVED) ? mb->type[type].max : 0;
 }
 
 /*

@@ -48,6 +48,9 @@
  *    capped as above, shares a byte with a reserved region. An empty range
  *    shares none: size 0 is false wherever base lies, inside a reserved
  *    region included.
+ *  - Arrays grow as bookkeeping (the meta hook), invisible in the lists;
+ *    with self_hosted_arrays, after memblock_allow_resize(), they grow
+ *    into memblock's own memory and are reserved there (see that call).
  */
 #ifndef MMSTACK_MEMBLOCK_H
 #define MMSTACK_MEMBLOCK_H
@@ -93,6 +96,10 @@ struct memblock_config {
 	/* kernelcore=mirror: allocations prefer MEMBLOCK_MIRROR memory (see
 	 * phys_alloc_range). Off: the MIRROR flag is recorded and nothing else. */
 	bool mirrored_kernelcore;
+	/* Arrays that grow, once memblock_allow_resize() has run, into the
+	 * memory memblock manages, reserved there (see memblock_allow_resize).
+	 * Off, or before that call: bookkeeping outside the managed ranges. */
+	bool self_hosted_arrays;
 };
 
 struct memblock;
@@ -160,6 +167,37 @@ const struct memblock_region *memblock_region(const struct memblock *mb,
 int memblock_ensure_room(struct memblock *mb, enum memblock_type_id type, size_t nr);
 /* How many times the array of a type has grown. */
 uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id type);
+
+/*
+ * From now on, with self_hosted_arrays, an array that must grow takes its
+ * new home in memblock's own memory (before this call, and without the
+ * option, arrays grow from the bookkeeping hook as always). An op that
+ * changes a type first makes the room it needs there: an insert one slot
+ * per part of its range not yet covered, a remove, flag change or set_node
+ * two; ensure_room nr. When the array lacks that room it jumps to the
+ * smallest doubling of its capacity that holds it (for the reserved array,
+ * three slots more, for what its own move can do to the reserved list: the
+ * old range is freed even where a caller reserved it too). The new array takes
+ * PAGE_ALIGN(capacity * sizeof(struct memblock_region)) bytes at the place
+ * a page-aligned allocation from any node would take below the current
+ * limit: for the reserved array first above the op's range, then below it
+ * (never inside it; an empty window below is empty, not "the limit"). The
+ * old array's range, if it was memblock's, is freed from the reserved list
+ * and the new one reserved. Moving the memory array needs two free slots in
+ * the reserved array: when it lacks them, the reserved array moves first
+ * (room for four more), placed away from the memory array's new range. No
+ * place, or a failed bookkeeping allocation: -MM_ENOMEM from the op, with
+ * nothing changed. A caller that frees or removes an array's range is on
+ * its own, as with any reserved block.
+ */
+void memblock_allow_resize(struct memblock *mb);
+/* Where a type's array lives in memblock's memory: true and [*base,
+ * *base + *size) (outputs optional), false when it is bookkeeping outside
+ * it (the initial array, hook growth) or for a bad type. */
+bool memblock_array_home(const struct memblock *mb, enum memblock_type_id type,
+			 uint64_t *base, uint64_t *size);
+/* The capacity of a type's array in regions; 0 for a bad type. */
+size_t memblock_array_max(const struct memblock *mb, enum memblock_type_id type);
 
 /*
  * Free ranges: memory minus reserved, one memory region at a time (a free

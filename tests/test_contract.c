@@ -67,6 +67,8 @@
 	X(memblock, memblock_start_of_DRAM) X(memblock, memblock_end_of_DRAM)                \
 	X(memblock, memblock_region_count) X(memblock, memblock_region)                      \
 	X(memblock, memblock_ensure_room) X(memblock, memblock_grow_count)                   \
+	X(memblock, memblock_allow_resize) X(memblock, memblock_array_home)                  \
+	X(memblock, memblock_array_max)                                                      \
 	X(memblock, memblock_next_free_range) X(memblock, memblock_check)                    \
 	X(buddy, buddy_default_config) X(buddy, buddy_create) X(buddy, buddy_destroy)        \
 	X(buddy, buddy_add_memory) X(buddy, buddy_free_boot_range) X(buddy, buddy_set_cpu)   \
@@ -848,6 +850,17 @@ static const struct row rows[] = {
 	R(memblock_ensure_room, C_HUGE, ENOMEM, 1, SIZE_MAX - 1),
 	R(memblock_grow_count, C_ID, 0, 2),
 	R(memblock_grow_count, C_QUERY, 0, 0),
+	/* without self_hosted_arrays it only records the call */
+	R(memblock_allow_resize, C_NOOP, 0, 0),
+	/* array_home(type): the fixture's arrays are bookkeeping, not memblock's */
+	R(memblock_array_home, C_ID, 0, 2),
+	R(memblock_array_home, C_ID, 0, UINT32_MAX),
+	RN(memblock_array_home, C_NULL, 1 | 2, 0, 0),
+	R(memblock_array_home, C_QUERY, 0, 1),
+	R(memblock_array_max, C_ID, 0, 2, 0),
+	R(memblock_array_max, C_ID, 0, UINT32_MAX, 0),
+	R(memblock_array_max, C_QUERY, 0, 0, 1),
+	R(memblock_array_max, C_QUERY, 0, 1, 1),
 	/* next_free_range(nid, iter): NULL iter, optional outputs */
 	RN(memblock_next_free_range, C_NULL, 1, 0, NUMA_NO_NODE, 0),
 	RN(memblock_next_free_range, C_NULL, 2 | 4 | 8, 0, NUMA_NO_NODE, 0),
@@ -1772,6 +1785,23 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	case F_memblock_grow_count:
 		return VAL(a[0] == 2 ? memblock_grow_count(f->mb, (enum memblock_type_id)a[0]) == 0
 				     : memblock_grow_count(f->mb, MEMBLOCK_MEMORY) < 100);
+	case F_memblock_allow_resize: memblock_allow_resize(f->mb); return 0;
+	case F_memblock_array_home: {
+		uint64_t b = 0x5a5a, z = 0x5a5a;
+		bool got = memblock_array_home(f->mb, (enum memblock_type_id)a[0], OUT(0, b),
+					       OUT(1, z));
+
+		return VAL(!got && b == 0x5a5a && z == 0x5a5a);
+	}
+	case F_memblock_array_max: {
+		size_t max = memblock_array_max(f->mb, (enum memblock_type_id)a[0]);
+
+		/* a[1]: a real type, whose array holds its regions and is at
+		 * least the fixture's initial capacity (memory 4, reserved 2) */
+		return VAL(a[1] ? max >= memblock_region_count(f->mb, (enum memblock_type_id)a[0]) &&
+					  max >= (a[0] ? 2u : 4u)
+				: max == 0);
+	}
 	case F_memblock_next_free_range: {
 		uint64_t it = a[1], s = 0, e = 0;
 		int nid = 99;

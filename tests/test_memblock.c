@@ -198,6 +198,91 @@ static void test_ensure_room(void)
 	CHECK_EQ(m.live, 0);
 }
 
+static void snapshot_all(const struct memblock *mb, struct memblock_region *out, size_t *n)
+{
+	*n = 0;
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < memblock_region_count(mb, (enum memblock_type_id)t); i++)
+			out[(*n)++] = *memblock_region(mb, (enum memblock_type_id)t, i);
+}
+
+/*
+ * Self-hosted arrays: growth of the memory array when the reserved array
+ * has no room for the move makes two bookkeeping allocations (the memory
+ * array, then the reserved one); failing either leaves both lists, both
+ * homes and both capacities as they were. Unfailed, the memory array takes
+ * the top page of memory and the reserved array the page below it.
+ */
+static void test_self_hosted(void)
+{
+	struct mm_meta m;
+	struct memblock_config cfg = { .memory_cap = 1, .reserved_cap = 1, .meta = &m,
+				       .self_hosted_arrays = true };
+	struct memblock_region before[16], after[16];
+	size_t nb, na;
+	unsigned failures_seen = 0;
+	uint64_t base = 0, size = 0;
+
+	mm_meta_init(&m);
+	for (uint64_t k = 1; k < 5; k++) {
+		struct memblock *mb;
+		int rc;
+
+		mm_meta_fail_at(&m, 0, false);
+		CHECK_EQ(memblock_create(&mb, &cfg), 0);
+		CHECK_EQ(memblock_add(mb, 0x100000, 0x100000), 0);
+		CHECK_EQ(memblock_add(mb, 0x300000, 0x1000), 0); /* hook growth: 1 -> 2 */
+		CHECK_EQ(memblock_array_max(mb, MEMBLOCK_MEMORY), 2);
+		CHECK(!memblock_array_home(mb, MEMBLOCK_MEMORY, &base, &size));
+		memblock_allow_resize(mb);
+		snapshot_all(mb, before, &nb);
+		CHECK_EQ(nb, 2);
+		mm_meta_fail_at(&m, k, false);
+		rc = memblock_add(mb, 0x500000, 0x1000);
+		snapshot_all(mb, after, &na);
+		CHECK(memblock_check(mb) == NULL);
+		if (rc == -MM_ENOMEM) {
+			failures_seen++;
+			CHECK_EQ(na, nb);
+			CHECK(!memcmp(before, after, nb * sizeof(before[0])));
+			CHECK_EQ(memblock_array_max(mb, MEMBLOCK_MEMORY), 2);
+			CHECK_EQ(memblock_array_max(mb, MEMBLOCK_RESERVED), 1);
+			CHECK(!memblock_array_home(mb, MEMBLOCK_MEMORY, NULL, NULL));
+			CHECK(!memblock_array_home(mb, MEMBLOCK_RESERVED, NULL, NULL));
+			CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_MEMORY), 1);
+			CHECK_EQ(memblock_grow_count(mb, MEMBLOCK_RESERVED), 0);
+		} else {
+			CHECK_EQ(rc, 0);
+			CHECK_EQ(memblock_array_max(mb, MEMBLOCK_MEMORY), 4);
+			CHECK_EQ(memblock_array_max(mb, MEMBLOCK_RESERVED), 4);
+			CHECK(memblock_array_home(mb, MEMBLOCK_MEMORY, &base, &size));
+			CHECK_EQ(base, 0x301000 - 0x1000);
+			CHECK_EQ(size, 0x1000);
+			CHECK(memblock_array_home(mb, MEMBLOCK_RESERVED, &base, &size));
+			CHECK_EQ(base, 0x1ff000);
+			CHECK_EQ(size, 0x1000);
+			/* both pages reserved; the lists hold the new memory too */
+			CHECK_EQ(memblock_region_count(mb, MEMBLOCK_RESERVED), 2);
+			CHECK(memblock_is_region_reserved(mb, 0x300000, 0x1000));
+			CHECK(memblock_is_region_reserved(mb, 0x1ff000, 0x1000));
+			CHECK_EQ(memblock_reserved_size(mb), 0x2000);
+			CHECK_EQ(memblock_phys_mem_size(mb), 0x102000);
+			/* ensure_room moves the reserved array again, to the top
+			 * free page (the memory just added), freeing its old page */
+			mm_meta_fail_at(&m, 0, false);
+			CHECK_EQ(memblock_ensure_room(mb, MEMBLOCK_RESERVED, 10), 0);
+			CHECK_EQ(memblock_array_max(mb, MEMBLOCK_RESERVED), 16);
+			CHECK(memblock_array_home(mb, MEMBLOCK_RESERVED, &base, &size));
+			CHECK_EQ(base, 0x500000);
+			CHECK(!memblock_is_region_reserved(mb, 0x1ff000, 0x1000));
+			CHECK(memblock_check(mb) == NULL);
+		}
+		memblock_destroy(mb);
+		CHECK_EQ(m.live, 0);
+	}
+	CHECK_EQ(failures_seen, 2);
+}
+
 int main(void)
 {
 	test_create();
@@ -205,5 +290,6 @@ int main(void)
 	test_growth_failure_sweep();
 	test_free_range_iterator();
 	test_null_out_param();
+	test_self_hosted();
 	return check_summary("test_memblock");
 }

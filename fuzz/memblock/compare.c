@@ -62,6 +62,24 @@ const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *bu
 			return buf;
 		}
 	}
+	for (int type = 0; type < 2; type++) {
+		uint64_t b = 0, sz = 0, mb_b = 0, mb_sz = 0;
+		size_t max = 0;
+		bool home = mbm_array_home(m, type, &b, &sz, &max);
+
+		if (!max) /* the model does not track this array */
+			continue;
+		if (memblock_array_max(mb, (enum memblock_type_id)type) != max ||
+		    memblock_array_home(mb, (enum memblock_type_id)type, &mb_b, &mb_sz) != home ||
+		    mb_b != b || mb_sz != sz) {
+			snprintf(buf, len,
+				 "%s array: %zu regions at 0x%" PRIx64 "+0x%" PRIx64
+				 ", model %zu at 0x%" PRIx64 "+0x%" PRIx64,
+				 type_names[type], memblock_array_max(mb, (enum memblock_type_id)type),
+				 mb_b, mb_sz, max, b, sz);
+			return buf;
+		}
+	}
 	if (memblock_get_current_limit(mb) != mbm_get_current_limit(m) ||
 	    memblock_bottom_up(mb) != mbm_bottom_up(m)) {
 		snprintf(buf, len, "allocation policy differs");

@@ -76,9 +76,21 @@ struct profile {
 	 * address below the current limit; for the reserved array outside the
 	 * op's range first, then below it), the old one, unless it is the
 	 * initial one, is freed, and the new one reserved. No room: -ENOMEM
-	 * from the op, which changes nothing. */
+	 * from the op, which changes nothing.
+	 * mmstack with self_hosted_arrays, after memblock_allow_resize(), does
+	 * the same placement, freeing and reserving (hosted_* below), with
+	 * its own rules for when and by how much: an op grows only when it
+	 * changes the type, an insert needs a slot per uncovered part and the
+	 * others two, an array jumps to the doubling that holds the op in one
+	 * move, and the window below the range is taken as it is (an end of 0
+	 * is empty; the kernel reads it as the current limit, finding 5). */
 	bool hosted_growth;
 	size_t init_cap;
+	/* alloc_try_nid / alloc_exact_nid when the block found cannot be
+	 * reserved (no room for a grown array). mmstack: -ENOMEM at once, a
+	 * failed reserve is not a "no fit". The kernel's
+	 * memblock_alloc_internal() retries with min_addr 0 all the same. */
+	bool retry_after_failed_reserve;
 };
 
 static const struct profile profile_mmstack = {
@@ -96,6 +108,7 @@ static const struct profile profile_kernel = {
 	.empty_range_overlaps_inside = true,
 	.bad_nid_walks_all = true,
 	.hosted_growth = true,
+	.retry_after_failed_reserve = true,
 	/* INIT_MEMBLOCK_{MEMORY,RESERVED}_REGIONS of fuzz/meson.build's kernel
 	 * build (the kernel's default is 128): small, so that short inputs
 	 * grow the arrays, as memory_cap does for mmstack. */
@@ -129,6 +142,8 @@ struct mbm {
 	 * (home_size 0: the initial array, not in memblock's memory). */
 	size_t cap[2];
 	uint64_t home[2], home_size[2];
+	bool self_hosted;  /* mmstack: the config option */
+	bool can_resize;   /* mmstack: memblock_allow_resize() ran */
 };
 
 /* ---- small helpers ---- */
@@ -333,6 +348,7 @@ struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
 	m->mirrored_kernelcore = cfg->mirrored_kernelcore;
 	m->cap[0] = m->cap[1] = cfg->kernel_init_cap ? cfg->kernel_init_cap : m->pf->init_cap;
+	m->self_hosted = cfg->self_hosted && !cfg->kernel;
 	return m;
 }
 
@@ -419,6 +435,106 @@ static bool grow(struct mbm *m, int t, uint64_t base, uint64_t size)
 	return true;
 }
 
+/* ---- mmstack's self-hosted arrays (memblock_allow_resize in memblock.h) ---- */
+
+static bool hosting(const struct mbm *m)
+{
+	return m->self_hosted && m->can_resize;
+}
+
+/* A page-aligned block of bytes from any node in [ws, we), taken as is. */
+static bool window_fit(const struct mbm *m, uint64_t bytes, uint64_t ws, uint64_t we,
+		       uint64_t *a)
+{
+	ws = mm_max(ws, MEMBLOCK_PAGE_SIZE);
+	if (ws >= we)
+		return false;
+	if (prefer_mirror(m) &&
+	    find_fit(m, bytes, MEMBLOCK_PAGE_SIZE, ws, we, NUMA_NO_NODE, true, a))
+		return true;
+	return find_fit(m, bytes, MEMBLOCK_PAGE_SIZE, ws, we, NUMA_NO_NODE, false, a);
+}
+
+/* Above the range to avoid, else below it. */
+static bool hosted_place(const struct mbm *m, uint64_t bytes, uint64_t ab, uint64_t as,
+			 uint64_t *a)
+{
+	if (window_fit(m, bytes, ab + as, m->limit, a))
+		return true;
+	return as && window_fit(m, bytes, 0, mm_min(ab, m->limit), a);
+}
+
+/* The capacity (cap doubled as often as needed) for n + extra regions. */
+static bool hosted_size(size_t cap, size_t n, size_t extra, size_t *nmax, uint64_t *bytes)
+{
+	if (extra > SIZE_MAX - n)
+		return false;
+	while (cap < n + extra) {
+		if (cap > SIZE_MAX / 4 / sizeof(struct memblock_region))
+			return false;
+		cap *= 2;
+	}
+	*nmax = cap;
+	*bytes = page_align((uint64_t)cap * sizeof(struct memblock_region));
+	return true;
+}
+
+static void hosted_move(struct mbm *m, int t, size_t nmax, uint64_t a, uint64_t bytes)
+{
+	struct spans *res = &m->type[MEMBLOCK_RESERVED];
+
+	if (m->home_size[t])
+		repaint(res, m->home[t], m->home[t] + m->home_size[t],
+			&(struct paint){ .op = PAINT_CUT });
+	repaint(res, a, a + bytes,
+		&(struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
+	m->cap[t] = nmax;
+	m->home[t] = a;
+	m->home_size[t] = bytes;
+}
+
+/* Room for k more regions in type t before an op on [ab, ab + as). */
+static bool hosted_room(struct mbm *m, int t, size_t k, uint64_t ab, uint64_t as)
+{
+	size_t n = m->type[t].n, rn = m->type[MEMBLOCK_RESERVED].n, nmax, rmax = 0;
+	uint64_t bytes, rbytes = 0, a, b = 0;
+
+	if (!hosting(m) || n + k <= m->cap[t])
+		return true;
+	if (t != MEMBLOCK_RESERVED)
+		ab = as = 0;
+	/* The reserved array's own move: up to two regions more, and one more
+	 * uncovered part of the op's range (memblock.h). */
+	if (!hosted_size(m->cap[t], n, t == MEMBLOCK_RESERVED ? k + 3 : k, &nmax, &bytes) ||
+	    !hosted_place(m, bytes, ab, as, &a))
+		return false;
+	if (t != MEMBLOCK_RESERVED && rn + 2 > m->cap[MEMBLOCK_RESERVED]) {
+		if (!hosted_size(m->cap[MEMBLOCK_RESERVED], rn, 4, &rmax, &rbytes) ||
+		    !hosted_place(m, rbytes, a, bytes, &b))
+			return false;
+		hosted_move(m, MEMBLOCK_RESERVED, rmax, b, rbytes);
+	}
+	hosted_move(m, t, nmax, a, bytes);
+	return true;
+}
+
+/* Whether p on [base, end) would change s. */
+static bool would_change(const struct spans *s, uint64_t base, uint64_t end,
+			 const struct paint *p)
+{
+	struct spans c = { 0 };
+	bool diff;
+
+	for (size_t i = 0; i < s->n; i++)
+		spans_push(&c, s->v[i].start, s->v[i].end, s->v[i].nid, s->v[i].flags);
+	repaint(&c, base, end, p);
+	diff = c.n != s->n;
+	for (size_t i = 0; i < c.n && !diff; i++)
+		diff = memcmp(&c.v[i], &s->v[i], sizeof(c.v[i])) != 0;
+	free(c.v);
+	return diff;
+}
+
 /* Common tail of the range ops: cap, size 0 is a no-op, grow first when the
  * profile says so (fill: an insert; else an isolation), then repaint. */
 static int paint_range(struct mbm *m, int t, uint64_t base, uint64_t size, struct paint p)
@@ -440,6 +556,11 @@ static int paint_range(struct mbm *m, int t, uint64_t base, uint64_t size, struc
 		} else if (s->n + 2 > m->cap[t] && !grow(m, t, base, size)) {
 			return -MM_ENOMEM;
 		}
+	} else if (hosting(m) && would_change(s, base, base + size, &p)) {
+		size_t k = p.op == PAINT_FILL ? uncovered_parts(s, base, base + size) : 2;
+
+		if (!hosted_room(m, t, k, base, size))
+			return -MM_ENOMEM;
 	}
 	repaint(s, base, base + size, &p);
 	return 0;
@@ -697,8 +818,10 @@ static bool alloc_args_ok(const struct mbm *m, uint64_t size, uint64_t align, in
 	return (size || m->pf->zero_size_alloc) && (!align || mm_is_pow2(align)) && nid_ok(nid);
 }
 
-int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
-			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
+/* phys_alloc_range; *reserve_failed says a block was found and could not be
+ * reserved. */
+static int phys_alloc(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
+		      uint64_t end, int nid, bool exact_nid, uint64_t *addr, bool *reserve_failed)
 {
 	uint64_t ws, we, a = 0;
 	bool found = false, prefer;
@@ -724,16 +847,27 @@ int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t 
 
 	/* a + size <= the free range's end, so this never needs the cap; a
 	 * block of size 0 reserves nothing. */
-	if (mbm_reserve(m, a, size))
-		return -MM_ENOMEM; /* no room for a grown array (kernel profile) */
+	if (mbm_reserve(m, a, size)) {
+		*reserve_failed = true;
+		return -MM_ENOMEM; /* no room for a grown array */
+	}
 	*addr = a;
 	return 0;
+}
+
+int mbm_phys_alloc_range(struct mbm *m, uint64_t size, uint64_t align, uint64_t start,
+			 uint64_t end, int nid, bool exact_nid, uint64_t *addr)
+{
+	bool reserve_failed = false;
+
+	return phys_alloc(m, size, align, start, end, nid, exact_nid, addr, &reserve_failed);
 }
 
 int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_addr,
 		  uint64_t max_addr, int nid, bool exact, uint64_t *addr)
 {
 	uint64_t max;
+	bool reserve_failed = false;
 	int r;
 
 	if (!alloc_args_ok(m, size, align, nid))
@@ -741,9 +875,10 @@ int mbm_alloc_nid(struct mbm *m, uint64_t size, uint64_t align, uint64_t min_add
 	/* max may come out 0, which phys_alloc_range reads as the current
 	 * limit again: the same window either way. */
 	max = mm_min(max_addr, m->limit);
-	r = mbm_phys_alloc_range(m, size, align, min_addr, max, nid, exact, addr);
-	if (r == -MM_ENOMEM && min_addr != 0)
-		r = mbm_phys_alloc_range(m, size, align, 0, max, nid, exact, addr);
+	r = phys_alloc(m, size, align, min_addr, max, nid, exact, addr, &reserve_failed);
+	if (r == -MM_ENOMEM && min_addr != 0 &&
+	    (!reserve_failed || m->pf->retry_after_failed_reserve))
+		r = phys_alloc(m, size, align, 0, max, nid, exact, addr, &reserve_failed);
 	return r;
 }
 
@@ -814,6 +949,26 @@ uint64_t mbm_end_of_DRAM(const struct mbm *m)
 bool mbm_grown(const struct mbm *m)
 {
 	return m->home_size[0] || m->home_size[1];
+}
+
+void mbm_allow_resize(struct mbm *m, size_t memory_max, size_t reserved_max)
+{
+	if (!m->self_hosted || m->can_resize)
+		return;
+	m->can_resize = true;
+	m->cap[MEMBLOCK_MEMORY] = memory_max;
+	m->cap[MEMBLOCK_RESERVED] = reserved_max;
+}
+
+bool mbm_array_home(const struct mbm *m, int type, uint64_t *base, uint64_t *size,
+		    size_t *max)
+{
+	if (type != MEMBLOCK_MEMORY && type != MEMBLOCK_RESERVED)
+		return false;
+	*max = hosting(m) ? m->cap[type] : 0;
+	*base = m->home[type];
+	*size = m->home_size[type];
+	return m->home_size[type] != 0;
 }
 
 size_t mbm_regions(const struct mbm *m, int type, struct memblock_region *out, size_t cap)

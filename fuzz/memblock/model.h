@@ -31,6 +31,8 @@ struct mbm_config {
 	/* kernel: the initial capacity of its arrays when not the harness's
 	 * build (0: the profile's); tools/testing/memblock's is 128. */
 	size_t kernel_init_cap;
+	/* mmstack: memblock_config.self_hosted_arrays. */
+	bool self_hosted;
 };
 
 /* mmstack profile, no mirrored kernelcore. */
@@ -68,6 +70,16 @@ uint64_t mbm_end_of_DRAM(const struct mbm *m);
 
 /* Whether an array has grown into memblock's memory (kernel profile). */
 bool mbm_grown(const struct mbm *m);
+
+/* memblock_allow_resize(), with the capacity each array has at that moment
+ * (mmstack's growth before it is bookkeeping the model does not predict:
+ * only what self-hosted growth does from here on is visible). */
+void mbm_allow_resize(struct mbm *m, size_t memory_max, size_t reserved_max);
+/* Where the model puts a type's array in memblock's memory (mmstack with
+ * self_hosted): as memblock_array_home. Its capacity: *max (0 when the
+ * model does not track it). */
+bool mbm_array_home(const struct mbm *m, int type, uint64_t *base, uint64_t *size,
+		    size_t *max);
 
 /* The canonical region list of a type (sorted, coalesced). Writes up to cap
  * regions into out and returns how many there are in all. */

@@ -11,6 +11,9 @@
 #define memblock_add kmemblock_add
 #define memblock_add_node kmemblock_add_node
 #define memblock_alloc_exact_nid kmemblock_alloc_exact_nid
+#define memblock_allow_resize kmemblock_allow_resize
+#define memblock_array_home kmemblock_array_home
+#define memblock_array_max kmemblock_array_max
 #define memblock_alloc_try_nid kmemblock_alloc_try_nid
 #define memblock_bottom_up kmemblock_bottom_up
 #define memblock_check kmemblock_check

@@ -273,6 +273,29 @@ uint64_t memblock_grow_count(const struct memblock *mb, enum memblock_type_id ty
 	return n;
 }
 
+/* The harness's kernel resizes from boot on (memblock_allow_resize() has
+ * already run); its arrays' ranges are the model's to predict. */
+void memblock_allow_resize(struct memblock *mb)
+{
+	(void)mb;
+}
+
+bool memblock_array_home(const struct memblock *mb, enum memblock_type_id type,
+			 uint64_t *base, uint64_t *size)
+{
+	(void)mb;
+	(void)type;
+	(void)base;
+	(void)size;
+	return false;
+}
+
+size_t memblock_array_max(const struct memblock *mb, enum memblock_type_id type)
+{
+	(void)mb;
+	return type_ok(type) ? kb_max((int)type) : 0;
+}
+
 bool memblock_next_free_range(const struct memblock *mb, int nid, uint64_t *iter,
 			      uint64_t *start, uint64_t *end, int *out_nid)
 {
