@@ -9,7 +9,7 @@ NPROC=$(nproc 2>/dev/null || echo 1)
 # kernel's xarray and maple tree, built in userspace for bench_kho, use it
 # for RCU.
 MM_PACKAGES=(gcc libc6-dev clang libclang-rt-14-dev llvm meson ninja-build afl++ zip unzip
-	git file python3-yaml pkgconf liburcu-dev)
+	git file python3-yaml pkgconf liburcu-dev patch)
 
 ci_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
