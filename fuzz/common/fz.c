@@ -1043,13 +1043,17 @@ static const char *const engine_defaults[] = {
 	"-entropic_feature_frequency_threshold=1",
 };
 
+/* Defined by AFL++'s runtime only: its driver calls LLVMFuzzerInitialize
+ * too, but reads its argv differently, and its engine has no entropic. */
+int __afl_persistent_loop(unsigned int max_cnt) __attribute__((weak));
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char *args[256];
 	int n = *argc;
 
-	if (n < 1 || n + 2 > (int)(sizeof(args) / sizeof(args[0])))
+	if (__afl_persistent_loop || n < 1 || n + 2 > (int)(sizeof(args) / sizeof(args[0])))
 		return 0;
 	for (int i = 1; i < n; i++)
 		if (!strncmp((*argv)[i], engine_defaults[0], strlen(engine_defaults[0])))
