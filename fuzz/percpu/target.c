@@ -12,9 +12,9 @@
  * op, every byte of every live object in every unit is read back; after
  * every op the first and last byte of each are. After every op the chunks
  * and their slots, the counters, and buddy's free pages must be what the
- * model says, and every layer's check must pass; every FZ_FULL_EVERY ops
- * and after the last, so must the populated pages of every unit (through
- * vmalloc's page tables).
+ * model says, and percpu_check must pass; every FZ_FULL_EVERY ops and
+ * after the last, so must the populated pages of every unit (through
+ * vmalloc's page tables) and every layer's check.
  *
  * The header sets the shape: cpus, nodes, page size, unit pages, the pages
  * of memory (few enough that buddy runs out), and whether pages are

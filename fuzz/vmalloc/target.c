@@ -8,9 +8,10 @@
  * minus the pages of the live vmalloc'ed areas, and a vmalloc must succeed
  * exactly when that many pages are free. Every page a vmalloc returns gets
  * a signature written through the page table. After every op the areas
- * and the page accounting are compared and every layer's check must pass;
- * every FZ_FULL_EVERY ops and after the last, every live area's page table
- * and signatures are read back, and no pfn may belong to two areas.
+ * and the page accounting are compared and vmap's and vmalloc's checks must
+ * pass; every FZ_FULL_EVERY ops and after the last, every live area's page
+ * table and signatures are read back, no pfn may belong to two areas, and
+ * every layer's check must pass.
  */
 #include <inttypes.h>
 #include <stdlib.h>
