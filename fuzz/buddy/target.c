@@ -2,9 +2,9 @@
 /*
  * fuzz_buddy: every buddy operation, applied to lib/buddy.c and to the
  * per-page model. After each op, every page the op can have touched (the
- * max-order blocks around the pages it names or returns; the whole span
- * when it emptied the per-CPU caches) must agree: its state, order,
- * refcount and node. Every FZ_FULL_EVERY ops and after the last, so must
+ * max-order blocks around the pages it names or returns; the whole span,
+ * and its free lists, when it emptied the per-CPU caches) must agree: its
+ * state, order, refcount and node. Every FZ_FULL_EVERY ops and after the last, so must
  * every page of the span, the free counts per node, and whenever no
  * per-CPU cache holds pages, the free lists against the greedy
  * decomposition of the free pages. buddy_check runs after every op.
@@ -56,6 +56,13 @@ static void touch(struct world *w, uint64_t pfn, uint64_t nr)
 		w->lo = lo;
 	if (hi > w->hi)
 		w->hi = hi;
+}
+
+/* The pages of a block of a (raw) order argument, for touch: one page when
+ * the order is too large to be a block. */
+static uint64_t order_pages(uint64_t order)
+{
+	return order < 64 ? (uint64_t)1 << order : 1;
 }
 
 /* Bad (raw) arguments keep their badness when narrowed. */
@@ -143,7 +150,7 @@ static struct fz_result m_alloc_pages(void *w, const uint64_t *a)
 
 static struct fz_result i_free_pages(void *w, const uint64_t *a)
 {
-	touch(W, a[0], u_arg(a[1]) < 64 ? (uint64_t)1 << u_arg(a[1]) : 1);
+	touch(W, a[0], order_pages(a[1]));
 	return fz_rc(buddy_free_pages(W->b, a[0], u_arg(a[1])));
 }
 static struct fz_result m_free_pages(void *w, const uint64_t *a)
@@ -173,7 +180,7 @@ static struct fz_result m_put_page(void *w, const uint64_t *a)
 
 static struct fz_result i_split_page(void *w, const uint64_t *a)
 {
-	touch(W, a[0], u_arg(a[1]) < 64 ? (uint64_t)1 << u_arg(a[1]) : 1);
+	touch(W, a[0], order_pages(a[1]));
 	return fz_rc(buddy_split_page(W->b, a[0], u_arg(a[1])));
 }
 static struct fz_result m_split_page(void *w, const uint64_t *a)
@@ -278,7 +285,7 @@ static struct fz_result i_claim_reserved(void *w, const uint64_t *a)
 {
 	int rc = buddy_claim_reserved(W->b, a[0], u_arg(a[1]));
 
-	touch(W, a[0], u_arg(a[1]) < 64 ? (uint64_t)1 << u_arg(a[1]) : 1);
+	touch(W, a[0], order_pages(a[1]));
 	if (!rc)
 		witness(W, a[0], (uint64_t)1 << u_arg(a[1]));
 	return fz_rc(rc);
@@ -421,22 +428,22 @@ static uint64_t nr_cached(const struct buddy *b)
 /* After every op: the state, node, order and refcount of the pages it can
  * have touched. An op that emptied the caches (a drain, or an allocation
  * that drained them first) can have merged free blocks anywhere: then the
- * whole span. */
+ * whole span, free lists against the greedy decomposition included. */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	const char *e = NULL;
 	uint64_t cached = nr_cached(W->b);
+	bool emptied = W->cached && !cached;
 
 	if (W->changed_on_error) {
 		snprintf(buf, len, "alloc_pages failed but changed the caches or the lists");
 		return buf;
 	}
-
-	if (W->cached && !cached)
+	if (emptied)
 		touch(W, 0, UINT64_MAX);
 	W->cached = cached;
 	if (W->lo < W->hi)
-		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, false, buf, len);
+		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, emptied, buf, len);
 	W->lo = UINT64_MAX;
 	W->hi = 0;
 	return e;
