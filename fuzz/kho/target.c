@@ -992,21 +992,22 @@ static const char *check_full(void *w)
 
 /* ---- comparing ---- */
 
-/* A page as the comparison sees it: hole, reserved, free or allocated. */
+/* A page as the comparison sees it. */
+enum page_class { PC_HOLE, PC_RESERVED, PC_FREE, PC_ALLOC };
 static const char *const class_name[] = { "hole", "reserved", "free", "allocated" };
 
-static unsigned page_class(enum buddy_page_state s)
+static enum page_class page_class(enum buddy_page_state s)
 {
 	switch (s) {
 	case BUDDY_HOLE:
-		return 0;
+		return PC_HOLE;
 	case BUDDY_RESERVED:
-		return 1;
+		return PC_RESERVED;
 	case BUDDY_ALLOC:
 	case BUDDY_ALLOC_TAIL:
-		return 3;
+		return PC_ALLOC;
 	default:
-		return 2;
+		return PC_FREE;
 	}
 }
 
@@ -1065,8 +1066,11 @@ static const char *compare(void *w, char *buf, size_t len)
  * signature of each allocated page. */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
-	/* By the model's state: hole, reserved, free, allocated, preserved. */
-	static const unsigned want_class[] = { 0, 1, 2, 3, 1 };
+	/* By the model's state (enum pstate). */
+	static const enum page_class want_class[] = {
+		[P_HOLE] = PC_HOLE, [P_FW] = PC_RESERVED, [P_FREE] = PC_FREE,
+		[P_ALLOC] = PC_ALLOC, [P_KHO] = PC_RESERVED,
+	};
 
 	for (uint64_t pfn = W->start; pfn < W->end; pfn++) {
 		struct buddy_page_info pi;
