@@ -2,9 +2,9 @@
 /*
  * fuzz_buddy: every buddy operation, applied to lib/buddy.c and to the
  * per-page model. After each op, every page the op can have touched (the
- * max-order blocks around the pages it names or returns; the whole span,
- * and its free lists, when it emptied the per-CPU caches) must agree: its
- * state, order, refcount and node. Every FZ_FULL_EVERY ops and after the last, so must
+ * max-order blocks around the pages it names or returns; the whole span
+ * when it emptied the per-CPU caches) must agree: its state, order,
+ * refcount and node. Every FZ_FULL_EVERY ops and after the last, so must
  * every page of the span, the free counts per node, and whenever no
  * per-CPU cache holds pages, the free lists against the greedy
  * decomposition of the free pages. buddy_check runs after every op.
@@ -427,8 +427,9 @@ static uint64_t nr_cached(const struct buddy *b)
 
 /* After every op: the state, node, order and refcount of the pages it can
  * have touched. An op that emptied the caches (a drain, or an allocation
- * that drained them first) can have merged free blocks anywhere: then the
- * whole span, free lists against the greedy decomposition included. */
+ * that drained them first) can have moved pages anywhere: then the whole
+ * span. (The free lists, which a drain changes, are checked against the
+ * greedy decomposition by compare_full.) */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	const char *e = NULL;
@@ -443,7 +444,7 @@ static const char *compare(void *w, char *buf, size_t len)
 		touch(W, 0, UINT64_MAX);
 	W->cached = cached;
 	if (W->lo < W->hi)
-		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, emptied, buf, len);
+		e = bm_compare_pages(W->m, W->b, W->lo, W->hi, false, buf, len);
 	W->lo = UINT64_MAX;
 	W->hi = 0;
 	return e;
