@@ -17,6 +17,7 @@
  * aligned power-of-two chunks, instead of one page at a time.
  */
 #include "buddy.h"
+#include "bitmap.h"
 
 #include <string.h>
 
@@ -42,6 +43,19 @@ struct pcp {
 	uint64_t count; /* pages */
 };
 
+/*
+ * What buddy_check knows from its previous run: the window of pages whose
+ * state, order, node or refcount may have changed since (every write to a
+ * page widens it), and the free and cached heads it counted then, as a
+ * bitmap over the span and their number. Kept behind a pointer: the check
+ * takes the instance as const and updates only this record of its own.
+ */
+struct buddy_watch {
+	uint64_t lo, hi; /* pfns; empty when lo >= hi */
+	uint64_t heads;
+	uint64_t map[];
+};
+
 struct buddy {
 	uint64_t start, end;
 	unsigned max_order, section_shift, nr_nodes, nr_cpus, cpu;
@@ -54,6 +68,7 @@ struct buddy {
 	uint64_t nr_cached[BUDDY_MAX_NODES];    /* pages in the caches */
 	uint8_t *mem;
 	size_t page_size;
+	struct buddy_watch *watch;
 	struct mm_meta *meta;
 };
 
@@ -82,6 +97,22 @@ static inline struct blist *free_list(const struct buddy *b, unsigned nid, unsig
 static inline struct pcp *pcp_of(const struct buddy *b, unsigned cpu, unsigned nid)
 {
 	return &b->pcp[cpu * b->nr_nodes + nid];
+}
+
+/* Pages [pfn, pfn + n) are about to change: the next check looks at them. */
+static inline void touch(struct buddy *b, uint64_t pfn, uint64_t n)
+{
+	struct buddy_watch *w = b->watch;
+
+	if (w->lo >= w->hi) {
+		w->lo = pfn;
+		w->hi = pfn + n;
+		return;
+	}
+	if (pfn < w->lo)
+		w->lo = pfn;
+	if (pfn + n > w->hi)
+		w->hi = pfn + n;
 }
 
 static bool in_span(const struct buddy *b, uint64_t pfn)
@@ -186,6 +217,7 @@ static void mark(struct buddy *b, uint64_t pfn, unsigned order, uint8_t head_sta
 	struct bpage *p = pg(b, pfn);
 	uint64_t n = (uint64_t)1 << order;
 
+	touch(b, pfn, n);
 	p->state = head_state;
 	p->order = (uint8_t)order;
 	for (uint64_t i = 1; i < n; i++) {
@@ -227,6 +259,7 @@ static void free_one(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
 		pfn &= ~size;
 		order++;
 	}
+	touch(b, pfn, (uint64_t)1 << order);
 	pg(b, pfn)->state = BUDDY_FREE;
 	pg(b, pfn)->order = (uint8_t)order;
 	list_add(b, free_list(b, nid, order), pfn);
@@ -247,6 +280,7 @@ static bool take_block(struct buddy *b, unsigned nid, unsigned order, uint64_t *
 			continue;
 		pfn = b->start + l->head;
 		list_del(b, l, pfn);
+		touch(b, pfn, (uint64_t)1 << o);
 		while (o > order) {
 			uint64_t upper;
 
@@ -440,11 +474,12 @@ static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail
 	return NULL;
 }
 
-const char *buddy_check(const struct buddy *b)
+/* The lists and the counters, whole: how many blocks are listed. */
+static const char *check_lists(const struct buddy *b, uint64_t *listed)
 {
-	uint64_t listed = 0, heads = 0;
 	const char *e;
 
+	*listed = 0;
 	for (unsigned nid = 0; nid < b->nr_nodes; nid++) {
 		uint64_t pages = 0, cached = 0;
 
@@ -460,7 +495,7 @@ const char *buddy_check(const struct buddy *b)
 			for (unsigned o = 0; o <= BUDDY_PCP_MAX_ORDER; o++) {
 				if ((e = check_list(b, &c->lists[o], BUDDY_PCP, nid, o, &cp)))
 					return e;
-				listed += c->lists[o].count;
+				*listed += c->lists[o].count;
 			}
 			if (cp != c->count)
 				return "cache page count differs from its lists";
@@ -469,10 +504,24 @@ const char *buddy_check(const struct buddy *b)
 		if (cached != b->nr_cached[nid])
 			return "cached page counter differs from the caches";
 		for (unsigned o = 0; o <= b->max_order; o++)
-			listed += free_list(b, nid, o)->count;
+			*listed += free_list(b, nid, o)->count;
 	}
+	return NULL;
+}
 
-	for (uint64_t pfn = b->start; pfn < b->end;) {
+/*
+ * The blocks of [lo, hi), which starts at a block boundary: every page in
+ * one well-formed block (or a hole or reserved page), no free block beside
+ * a free buddy it should have merged with. The free and cached heads found
+ * are set in the watch's map and counted in its total (whose bits in the
+ * range the caller cleared).
+ */
+static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
+{
+	struct buddy_watch *w = b->watch;
+	const char *e;
+
+	for (uint64_t pfn = lo; pfn < hi;) {
 		const struct bpage *p = pg(b, pfn);
 		uint8_t tail;
 
@@ -485,13 +534,11 @@ const char *buddy_check(const struct buddy *b)
 			continue;
 		case BUDDY_FREE:
 			tail = BUDDY_FREE_TAIL;
-			heads++;
 			if (p->refcount)
 				return "free page with a refcount";
 			break;
 		case BUDDY_PCP:
 			tail = BUDDY_PCP_TAIL;
-			heads++;
 			if (p->refcount)
 				return "cached page with a refcount";
 			break;
@@ -507,6 +554,10 @@ const char *buddy_check(const struct buddy *b)
 			return "page on a node that does not exist";
 		if ((e = check_block(b, pfn, tail)))
 			return e;
+		if (p->state != BUDDY_ALLOC) {
+			set_bit(pfn - b->start, w->map);
+			w->heads++;
+		}
 		if (p->state == BUDDY_FREE && p->order < b->max_order) {
 			/* Canonical: a free block's buddy is never a free block it
 			 * should have merged with. */
@@ -519,9 +570,67 @@ const char *buddy_check(const struct buddy *b)
 		}
 		pfn += (uint64_t)1 << p->order;
 	}
-	if (heads != listed)
-		return "a free or cached block is on no list";
 	return NULL;
+}
+
+/*
+ * Pages [lo, hi) checked afresh, the rest as the previous check left them.
+ * Listed blocks are free or cached heads of their list's order and node
+ * (check_list), and as many as the heads of the span: so every head is
+ * listed, wherever it is.
+ */
+static const char *check_range(const struct buddy *b, uint64_t lo, uint64_t hi)
+{
+	struct buddy_watch *w = b->watch;
+	uint64_t listed;
+	const char *e;
+
+	/* The range joins the window until a check of it passes. */
+	if (w->lo >= w->hi) {
+		w->lo = lo;
+		w->hi = hi;
+	} else if (lo < hi) {
+		w->lo = lo < w->lo ? lo : w->lo;
+		w->hi = hi > w->hi ? hi : w->hi;
+	}
+	if ((e = check_lists(b, &listed)))
+		return e;
+	for (uint64_t i = lo - b->start; i < hi - b->start; i++)
+		if (test_bit(i, w->map)) {
+			clear_bit(i, w->map);
+			w->heads--;
+		}
+	if ((e = check_pages(b, lo, hi)))
+		return e;
+	if (w->heads != listed)
+		return "a free or cached block is on no list";
+	w->lo = w->hi = 0;
+	return NULL;
+}
+
+const char *buddy_check(const struct buddy *b)
+{
+	const struct buddy_watch *w = b->watch;
+	uint64_t mask = ((uint64_t)1 << b->max_order) - 1, lo, hi;
+
+	if (w->lo >= w->hi)
+		return check_range(b, b->start, b->start);
+	/* No block crosses a boundary aligned to the largest order, and a
+	 * block's buddy lies within the same aligned stretch: widened to such
+	 * boundaries, the window holds every block and pair a change can
+	 * have touched. */
+	lo = w->lo & ~mask;
+	hi = w->hi + ((0 - w->hi) & mask);
+	if (lo < b->start)
+		lo = b->start;
+	if (hi < w->hi || hi > b->end)
+		hi = b->end;
+	return check_range(b, lo, hi);
+}
+
+const char *buddy_check_full(const struct buddy *b)
+{
+	return check_range(b, b->start, b->end);
 }
 
 /* ---- lifetime ---- */
@@ -539,6 +648,11 @@ void buddy_default_config(struct buddy_config *cfg, uint64_t start_pfn, uint64_t
 	cfg->nr_cpus = 1;
 	cfg->pcp_high = 64;
 	cfg->pcp_batch = 16;
+}
+
+static size_t watch_bytes(uint64_t span)
+{
+	return sizeof(struct buddy_watch) + (size_t)((span + 63) / 64) * sizeof(uint64_t);
 }
 
 int buddy_create(struct buddy **out, const struct buddy_config *cfg)
@@ -578,6 +692,7 @@ int buddy_create(struct buddy **out, const struct buddy_config *cfg)
 	b->pages = mm_meta_calloc(b->meta, (size_t)span, sizeof(*b->pages));
 	b->free = mm_meta_calloc(b->meta, nfree, sizeof(*b->free));
 	b->pcp = mm_meta_calloc(b->meta, npcp, sizeof(*b->pcp));
+	b->watch = mm_meta_calloc(b->meta, 1, watch_bytes(span));
 	if (cfg->page_size) {
 		size_t bytes;
 
@@ -585,10 +700,13 @@ int buddy_create(struct buddy **out, const struct buddy_config *cfg)
 			bytes = SIZE_MAX;
 		b->mem = bytes == SIZE_MAX ? NULL : mm_meta_array(b->meta, bytes, 1);
 	}
-	if (!b->pages || !b->free || !b->pcp || (cfg->page_size && !b->mem)) {
+	if (!b->pages || !b->free || !b->pcp || !b->watch || (cfg->page_size && !b->mem)) {
 		buddy_destroy(b);
 		return -MM_ENOMEM;
 	}
+	/* The first check looks at every page. */
+	b->watch->lo = b->start;
+	b->watch->hi = b->end;
 	for (size_t i = 0; i < nfree; i++)
 		b->free[i].head = NIL;
 	for (size_t i = 0; i < npcp; i++)
@@ -614,6 +732,7 @@ void buddy_destroy(struct buddy *b)
 	mm_meta_free(b->meta, b->pages, (size_t)span * sizeof(*b->pages));
 	mm_meta_free(b->meta, b->free, (size_t)b->nr_nodes * (b->max_order + 1) * sizeof(*b->free));
 	mm_meta_free(b->meta, b->pcp, (size_t)b->nr_cpus * b->nr_nodes * sizeof(*b->pcp));
+	mm_meta_free(b->meta, b->watch, watch_bytes(span));
 	mm_meta_free(b->meta, b, sizeof(*b));
 }
 
@@ -628,6 +747,7 @@ int buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t nr, int nid)
 	for (uint64_t p = pfn; p < pfn + nr; p++)
 		if (pg(b, p)->state != BUDDY_HOLE)
 			return -MM_EEXIST;
+	touch(b, pfn, nr);
 	for (uint64_t p = pfn; p < pfn + nr; p++) {
 		pg(b, p)->state = BUDDY_RESERVED;
 		pg(b, p)->nid = (uint8_t)nid;
@@ -804,6 +924,7 @@ static void put_ref(struct buddy *b, uint64_t pfn)
 {
 	struct bpage *p = pg(b, pfn);
 
+	touch(b, pfn, 1);
 	if (--p->refcount == 0)
 		free_block(b, pfn, p->order, false);
 }
@@ -826,6 +947,7 @@ int buddy_get_page(struct buddy *b, uint64_t pfn)
 		return err;
 	if (pg(b, pfn)->refcount == UINT32_MAX)
 		return -MM_ERANGE;
+	touch(b, pfn, 1);
 	pg(b, pfn)->refcount++;
 	return 0;
 }
@@ -848,6 +970,7 @@ int buddy_split_page(struct buddy *b, uint64_t pfn, unsigned order)
 	if (err)
 		return err;
 	p = pg(b, pfn);
+	touch(b, pfn, (uint64_t)1 << order);
 	p->order = 0;
 	for (uint64_t i = 1; i < ((uint64_t)1 << order); i++) {
 		p[i].state = BUDDY_ALLOC;
@@ -877,6 +1000,7 @@ int buddy_free_contig_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 	 * again.
 	 */
 	p = pg(b, pfn);
+	touch(b, pfn, nr);
 	for (i = 0; i < nr; i++) {
 		struct bpage *pp = &p[i];
 
@@ -942,6 +1066,7 @@ static void take_range(struct buddy *b, uint64_t start, uint64_t end)
 
 		n = (uint64_t)1 << order;
 		be = h + n;
+		touch(b, h, n);
 		list_del(b, free_list(b, nid, order), h);
 		b->nr_free[nid] -= n;
 		lo = mm_max(h, start);

@@ -4,6 +4,10 @@
  * to reach its private structures, breaks one invariant at a time on a
  * healthy instance, expects the check's exact message, and mends it. A
  * check that can never fail would pass everything; this shows none does.
+ * Each break is seen by buddy_check_full at once, and by buddy_check once
+ * the broken pages are in its window of changed pages (the test widens the
+ * window to the span, as writes through buddy's own functions would); a
+ * last part shows the window at work.
  */
 #include <string.h>
 
@@ -17,11 +21,15 @@ static struct buddy *b;
 	do {                                                                     \
 		const char *got_;                                                \
 		breakit;                                                         \
-		got_ = buddy_check(b);                                           \
+		got_ = buddy_check_full(b);                                      \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		touch(b, b->start, b->end - b->start);                           \
+		got_ = buddy_check(b);                                           \
+		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
+		CHECK(buddy_check_full(b) == NULL);                              \
 		CHECK(buddy_check(b) == NULL);                                   \
 	} while (0)
 
@@ -138,6 +146,35 @@ int main(void)
 	BREAKS("a free or cached block is on no list",
 	       (list_del(b, l, pfree), b->nr_free[0] -= 8),
 	       (list_add(b, l, pfree), b->nr_free[0] += 8));
+	/* The window: a page written behind buddy's back is not looked at by
+	 * buddy_check until an op writes near it; buddy_check_full sees it at
+	 * once. a is an allocated order-1 block: its tail in the wrong state. */
+	CHECK(buddy_check(b) == NULL);
+	p = pg(b, a);
+	p[1].state = BUDDY_FREE_TAIL;
+	CHECK(buddy_check(b) == NULL);
+	CHECK(buddy_check_full(b) && !strcmp(buddy_check_full(b), "block tail page in the wrong state"));
+	/* A failed check leaves its range in the window: the next sees it. */
+	CHECK(buddy_check(b) && !strcmp(buddy_check(b), "block tail page in the wrong state"));
+	p[1].state = BUDDY_ALLOC_TAIL;
+	CHECK(buddy_check(b) == NULL);
+	CHECK(b->watch->lo >= b->watch->hi); /* a passed check empties it */
+	/* An op far away does not bring a's stretch into the window; one on
+	 * a does. */
+	p[1].state = BUDDY_FREE_TAIL;
+	CHECK_EQ(buddy_alloc_pages(b, 3, 0, &cached), 0);
+	CHECK(cached / 8 != a / 8);
+	CHECK(buddy_check(b) == NULL);
+	CHECK(buddy_check_full(b) != NULL);
+	CHECK_EQ(buddy_get_page(b, a), 0);
+	CHECK(buddy_check(b) && !strcmp(buddy_check(b), "block tail page in the wrong state"));
+	p[1].state = BUDDY_ALLOC_TAIL;
+	CHECK(buddy_check(b) == NULL);
+	CHECK_EQ(buddy_put_page(b, a), 0);
+	CHECK_EQ(buddy_free_pages(b, cached, 3), 0);
+	CHECK(buddy_check_full(b) == NULL);
+	CHECK(buddy_check(b) == NULL);
+
 	buddy_destroy(b);
 	return check_summary("test_check_buddy");
 }

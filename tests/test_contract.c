@@ -81,7 +81,7 @@
 	X(buddy, buddy_nr_free) X(buddy, buddy_nr_free_blocks) X(buddy, buddy_nr_cached)     \
 	X(buddy, buddy_max_order) X(buddy, buddy_nr_nodes) X(buddy, buddy_section_shift)     \
 	X(buddy, buddy_start_pfn) X(buddy, buddy_end_pfn) X(buddy, buddy_page_ptr)           \
-	X(buddy, buddy_check)                                                                \
+	X(buddy, buddy_check) X(buddy, buddy_check_full)                                     \
 	X(vmap, vmap_create) X(vmap, vmap_destroy) X(vmap, vmap_alloc) X(vmap, vmap_free)    \
 	X(vmap, vmap_free_lazy) X(vmap, vmap_purge) X(vmap, vmap_find) X(vmap, vmap_walk)    \
 	X(vmap, vmap_lazy_pages) X(vmap, vmap_start) X(vmap, vmap_end)                       \
@@ -1030,6 +1030,7 @@ static const struct row rows[] = {
 	RS(buddy_page_ptr, C_OUTSIDE, 0, LIST_OUTSPAN, 0, 0),
 	R(buddy_page_ptr, C_QUERY, 0, S(S_A0, 0)),
 	R(buddy_check, C_QUERY, 0, 0),
+	R(buddy_check_full, C_QUERY, 0, 0),
 
 	/* ---- vmap ---- */
 	RN(vmap_create, C_NULL, 1, EINVAL, 0),
@@ -1933,6 +1934,7 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 		}
 		return VAL(!buddy_page_ptr(f->b, a[0]));
 	case F_buddy_check: return VAL(!buddy_check(f->b));
+	case F_buddy_check_full: return VAL(!buddy_check_full(f->b));
 
 	/* vmap */
 	case F_vmap_create: return call_create(f, r, a);

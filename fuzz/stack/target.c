@@ -1362,9 +1362,17 @@ static void destroy(void *w)
 	free(w);
 }
 
+/* After every op the machine's checks (buddy's over the pages changed
+ * since the last one); where the whole state is compared, buddy's over
+ * every page too. */
 static const char *check(void *w)
 {
 	return W->mach ? mm_machine_check(W->mach) : memblock_check(W->mb);
+}
+
+static const char *check_full(void *w)
+{
+	return W->mach ? buddy_check_full(mm_machine_buddy(W->mach)) : NULL;
 }
 
 static const char *compare(void *w, char *buf, size_t len)
@@ -1448,6 +1456,7 @@ static const struct fz_target target = {
 	.compare = compare,
 	.compare_full = compare_full,
 	.check = check,
+	.check_full = check_full,
 	.dump = dump,
 };
 

@@ -460,7 +460,7 @@ static void destroy(void *w)
 }
 
 /* After every op vmalloc's and vmap's checks; where the whole state is compared, the
- * whole machine's (the layers below too). */
+ * whole machine's (the layers below too, buddy's over every page). */
 static const char *check(void *w)
 {
 	const char *e = vmap_check(mm_machine_vmap(W->mach));
@@ -470,7 +470,9 @@ static const char *check(void *w)
 
 static const char *check_full(void *w)
 {
-	return mm_machine_check(W->mach);
+	const char *e = mm_machine_check(W->mach);
+
+	return e ? e : buddy_check_full(mm_machine_buddy(W->mach));
 }
 
 static int cmp_u64(const void *a, const void *b)
