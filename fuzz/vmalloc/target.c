@@ -25,6 +25,7 @@
 #define PAGE 4096u
 #define VSTART 0x10000u
 #define MAX_LIVE 512
+#define MAX_PAGES 512 /* the largest "pages" of the config: pfns 0..511 */
 #define NONE UINT64_MAX /* a page-table entry with nothing mapped */
 
 struct live {
@@ -41,8 +42,8 @@ struct world {
 	struct buddy *b;
 	struct vm_model *vm;
 	uint64_t vend, span, free0, model_pages;
-	struct live live[MAX_LIVE];
 	unsigned nlive;
+	struct live live[MAX_LIVE]; /* last: create zeroes what comes before */
 };
 
 #define W ((struct world *)w)
@@ -415,13 +416,15 @@ static const struct fz_cfg_def cfg[] = {
 
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = malloc(sizeof(*w));
 	struct mm_machine_config mc;
 	struct mm_range mem[2];
 	uint64_t bytes = c[C_PAGES] * PAGE;
 
 	if (!w)
 		abort();
+	/* The table of live areas is read only up to nlive: not zeroed. */
+	memset(w, 0, offsetof(struct world, live));
 	mm_machine_default_config(&mc);
 	/* One node, or the memory split in two halves on two nodes. */
 	mem[0] = (struct mm_range){ 0, c[C_NODES] == 2 ? bytes / 2 : bytes, 0 };
@@ -460,7 +463,7 @@ static void destroy(void *w)
 }
 
 /* After every op vmalloc's and vmap's checks; where the whole state is compared, the
- * whole machine's (the layers below too, buddy's over every page). */
+ * whole machine's (the layers below too). */
 static const char *check(void *w)
 {
 	const char *e = vmap_check(mm_machine_vmap(W->mach));
@@ -470,16 +473,7 @@ static const char *check(void *w)
 
 static const char *check_full(void *w)
 {
-	const char *e = mm_machine_check(W->mach);
-
-	return e ? e : buddy_check_full(mm_machine_buddy(W->mach));
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+	return mm_machine_check(W->mach);
 }
 
 /* After every op: the areas, as vmap's model has them, and the page
@@ -503,16 +497,16 @@ static const char *compare(void *w, char *buf, size_t len)
 
 /* Every FZ_FULL_EVERY ops and after the last: every live area's page
  * table and data, read back through it, and no page in two vmalloc'ed
- * areas. */
+ * areas (a mark per pfn, cleared again after). */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
-	static uint64_t owned[1024];
-	size_t nowned = 0;
+	static bool owned[MAX_PAGES];
+	const char *e = NULL;
 
-	for (unsigned i = 0; i < W->nlive; i++) {
+	for (unsigned i = 0; i < W->nlive && !e; i++) {
 		const struct live *l = &W->live[i];
 
-		for (uint64_t k = 0; k < l->npages; k++) {
+		for (uint64_t k = 0; k < l->npages && !e; k++) {
 			uint64_t s = signature(l->addr, k), head, tail, pfn = NONE;
 			const char *p = vmalloc_host(W->v, l->addr + k * PAGE);
 
@@ -521,7 +515,8 @@ static const char *compare_full(void *w, char *buf, size_t len)
 				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64 " maps pfn 0x%" PRIx64
 					 " (host %s), model 0x%" PRIx64, l->addr, k, pfn,
 					 p ? "memory" : "none", l->pfns[k]);
-				return buf;
+				e = buf;
+				break;
 			}
 			if (!l->owns)
 				continue; /* an alias: its data is its owner's */
@@ -531,19 +526,24 @@ static const char *compare_full(void *w, char *buf, size_t len)
 				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64
 					 " (pfn 0x%" PRIx64 ") lost its data",
 					 l->addr, k, l->pfns[k]);
-				return buf;
+				e = buf;
+			} else if (pfn >= MAX_PAGES) {
+				snprintf(buf, len, "area 0x%" PRIx64 ": page %" PRIu64
+					 " maps pfn 0x%" PRIx64 ", past the memory", l->addr, k, pfn);
+				e = buf;
+			} else if (owned[pfn]) {
+				snprintf(buf, len, "pfn 0x%" PRIx64 " is in two vmalloc'ed areas", pfn);
+				e = buf;
+			} else {
+				owned[pfn] = true;
 			}
-			if (nowned < 1024)
-				owned[nowned++] = l->pfns[k];
 		}
 	}
-	qsort(owned, nowned, sizeof(owned[0]), cmp_u64);
-	for (size_t i = 1; i < nowned; i++)
-		if (owned[i] == owned[i - 1]) {
-			snprintf(buf, len, "pfn 0x%" PRIx64 " is in two vmalloc'ed areas", owned[i]);
-			return buf;
-		}
-	return NULL;
+	for (unsigned i = 0; i < W->nlive; i++)
+		for (uint64_t k = 0; W->live[i].owns && k < W->live[i].npages; k++)
+			if (W->live[i].pfns[k] < MAX_PAGES)
+				owned[W->live[i].pfns[k]] = false;
+	return e;
 }
 
 static void dump(void *w, FILE *f)
