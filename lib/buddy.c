@@ -242,7 +242,6 @@ static void free_one(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
 		mark(b, pfn, order, BUDDY_FREE, BUDDY_FREE_TAIL);
 		pg(b, pfn)->refcount = 0;
 	}
-	mem_poison(b, pfn, (uint64_t)1 << order);
 	b->nr_free[nid] += (uint64_t)1 << order;
 	while (order < b->max_order) {
 		uint64_t size = (uint64_t)1 << order, bud = pfn ^ size;
@@ -335,7 +334,6 @@ static void pcp_put(struct buddy *b, struct pcp *c, unsigned nid, uint64_t pfn,
 {
 	mark(b, pfn, order, BUDDY_PCP, BUDDY_PCP_TAIL);
 	pg(b, pfn)->refcount = 0;
-	mem_poison(b, pfn, (uint64_t)1 << order);
 	list_add(b, &c->lists[order], pfn);
 	c->count += (uint64_t)1 << order;
 	b->nr_cached[nid] += (uint64_t)1 << order;
@@ -375,6 +373,10 @@ static void free_block(struct buddy *b, uint64_t pfn, unsigned order, bool marke
 	unsigned nid = pg(b, pfn)->nid;
 	struct pcp *c;
 
+	/* The one place memory stops being allocated: every other free moves
+	 * pages that are free already (poisoned since creation, or since
+	 * they were freed here). */
+	mem_poison(b, pfn, (uint64_t)1 << order);
 	if (!pcp_enabled(b, order)) {
 		free_one(b, pfn, order, marked);
 		return;
@@ -757,13 +759,23 @@ int buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t nr, int nid)
 
 int buddy_free_boot_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 {
+	bool other = false;
+
 	if (!range_ok(pfn, nr))
 		return -MM_EINVAL;
-	if (!range_exists(b, pfn, nr))
+	if (pfn < b->start || pfn > b->end || nr > b->end - pfn)
 		return -MM_ENOENT;
-	for (uint64_t p = pfn; p < pfn + nr; p++)
-		if (pg(b, p)->state != BUDDY_RESERVED)
-			return -MM_EINVAL;
+	/* One pass: a hole anywhere is -ENOENT, else a page that is not
+	 * reserved -EINVAL. */
+	for (uint64_t p = pfn; p < pfn + nr; p++) {
+		uint8_t st = pg(b, p)->state;
+
+		if (st == BUDDY_HOLE)
+			return -MM_ENOENT;
+		other |= st != BUDDY_RESERVED;
+	}
+	if (other)
+		return -MM_EINVAL;
 	free_range(b, pfn, nr, true);
 	return 0;
 }
