@@ -512,11 +512,11 @@ static const char *check_lists(const struct buddy *b, uint64_t *listed)
 }
 
 /*
- * The blocks of [lo, hi), which starts at a block boundary: every page in
- * one well-formed block (or a hole or reserved page), no free block beside
- * a free buddy it should have merged with. The free and cached heads found
- * are set in the watch's map and counted in its total (whose bits in the
- * range the caller cleared).
+ * The blocks from lo, a block boundary, to the first boundary at or past
+ * hi: every page in one well-formed block (or a hole or reserved page), no
+ * free block beside a free buddy it should have merged with. Each block's
+ * pages are then set in the watch's map as they are now (its head, if
+ * free or cached), the total following the map bit by bit.
  */
 static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 {
@@ -525,6 +525,7 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 
 	for (uint64_t pfn = lo; pfn < hi;) {
 		const struct bpage *p = pg(b, pfn);
+		uint64_t n = 1;
 		uint8_t tail;
 
 		switch (p->state) {
@@ -532,8 +533,8 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 		case BUDDY_RESERVED:
 			if (p->refcount)
 				return "hole or reserved page with a refcount";
-			pfn++;
-			continue;
+			tail = 0;
+			break;
 		case BUDDY_FREE:
 			tail = BUDDY_FREE_TAIL;
 			if (p->refcount)
@@ -552,13 +553,12 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 		default:
 			return "tail page outside any block";
 		}
-		if (p->nid >= b->nr_nodes)
-			return "page on a node that does not exist";
-		if ((e = check_block(b, pfn, tail)))
-			return e;
-		if (p->state != BUDDY_ALLOC) {
-			set_bit(pfn - b->start, w->map);
-			w->heads++;
+		if (tail) {
+			if (p->nid >= b->nr_nodes)
+				return "page on a node that does not exist";
+			if ((e = check_block(b, pfn, tail)))
+				return e;
+			n = (uint64_t)1 << p->order;
 		}
 		if (p->state == BUDDY_FREE && p->order < b->max_order) {
 			/* Canonical: a free block's buddy is never a free block it
@@ -570,16 +570,48 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 			    pg(b, bud)->nid == p->nid && section(b, bud) == section(b, pfn))
 				return "free block not merged with its free buddy";
 		}
-		pfn += (uint64_t)1 << p->order;
+		for (uint64_t i = pfn - b->start; i < pfn - b->start + n; i++)
+			if (test_bit(i, w->map)) {
+				clear_bit(i, w->map);
+				w->heads--;
+			}
+		if (p->state == BUDDY_FREE || p->state == BUDDY_PCP) {
+			set_bit(pfn - b->start, w->map);
+			w->heads++;
+		}
+		pfn += n;
 	}
 	return NULL;
 }
 
+/* Where the block holding pfn starts, if the pages are consistent: pfn
+ * unless it is a tail, else the nearest aligned head whose order reaches
+ * it (none: pfn, and the walk reports the stray tail). */
+static uint64_t block_start(const struct buddy *b, uint64_t pfn)
+{
+	uint8_t st = pg(b, pfn)->state;
+
+	if (st != BUDDY_FREE_TAIL && st != BUDDY_PCP_TAIL && st != BUDDY_ALLOC_TAIL)
+		return pfn;
+	for (unsigned k = 1; k <= b->max_order && k < 64; k++) {
+		uint64_t h = pfn & ~(((uint64_t)1 << k) - 1);
+		const struct bpage *p;
+
+		if (h < b->start)
+			break;
+		p = pg(b, h);
+		if ((p->state == BUDDY_FREE || p->state == BUDDY_PCP || p->state == BUDDY_ALLOC) &&
+		    p->order >= k)
+			return h;
+	}
+	return pfn;
+}
+
 /*
- * Pages [lo, hi) checked afresh, the rest as the previous check left them.
- * Listed blocks are free or cached heads of their list's order and node
- * (check_list), and as many as the heads of the span: so every head is
- * listed, wherever it is.
+ * The lists whole, and the blocks from lo to past hi afresh; the pages
+ * beyond are as the previous check left them. Listed blocks are free or
+ * cached heads of their list's order and node (check_list), and as many
+ * as the heads of the span: so every head is listed, wherever it is.
  */
 static const char *check_range(const struct buddy *b, uint64_t lo, uint64_t hi)
 {
@@ -587,25 +619,12 @@ static const char *check_range(const struct buddy *b, uint64_t lo, uint64_t hi)
 	uint64_t listed;
 	const char *e;
 
-	/* The range joins the window until a check of it passes. */
-	if (w->lo >= w->hi) {
-		w->lo = lo;
-		w->hi = hi;
-	} else if (lo < hi) {
-		w->lo = lo < w->lo ? lo : w->lo;
-		w->hi = hi > w->hi ? hi : w->hi;
-	}
-	if ((e = check_lists(b, &listed)))
-		return e;
-	for (uint64_t i = lo - b->start; i < hi - b->start; i++)
-		if (test_bit(i, w->map)) {
-			clear_bit(i, w->map);
-			w->heads--;
-		}
-	if ((e = check_pages(b, lo, hi)))
+	if ((e = check_lists(b, &listed)) || (e = check_pages(b, lo, hi)))
 		return e;
 	if (w->heads != listed)
 		return "a free or cached block is on no list";
+	/* Passed: only pages written from now on need a look. A failure
+	 * leaves the window, so the next check walks it again. */
 	w->lo = w->hi = 0;
 	return NULL;
 }
@@ -613,25 +632,19 @@ static const char *check_range(const struct buddy *b, uint64_t lo, uint64_t hi)
 const char *buddy_check(const struct buddy *b)
 {
 	const struct buddy_watch *w = b->watch;
-	uint64_t mask = ((uint64_t)1 << b->max_order) - 1, lo, hi;
 
 	if (w->lo >= w->hi)
 		return check_range(b, b->start, b->start);
-	/* No block crosses a boundary aligned to the largest order, and a
-	 * block's buddy lies within the same aligned stretch: widened to such
-	 * boundaries, the window holds every block and pair a change can
-	 * have touched. */
-	lo = w->lo & ~mask;
-	hi = w->hi + ((0 - w->hi) & mask);
-	if (lo < b->start)
-		lo = b->start;
-	if (hi < w->hi || hi > b->end)
-		hi = b->end;
-	return check_range(b, lo, hi);
+	return check_range(b, block_start(b, w->lo), w->hi);
 }
 
 const char *buddy_check_full(const struct buddy *b)
 {
+	struct buddy_watch *w = b->watch;
+
+	/* Every page: the window too, should this check fail. */
+	w->lo = b->start;
+	w->hi = b->end;
 	return check_range(b, b->start, b->end);
 }
 
