@@ -164,9 +164,9 @@ struct kho_stats {
 	uint64_t reserves;  /* memblock_reserve calls of that restore */
 };
 void kho_stats(const struct kho *k, struct kho_stats *st);
-/* The folios of a set, by order and then by pfn: fn(ctx, pfn, order).
- * A NULL fn or a set that is not one walks nothing; kho_stats with a NULL
- * st does nothing. */
+/* The folios of a set, by order and then by pfn: fn(ctx, pfn, order),
+ * which must not change the instance. A NULL fn or a set that is not one
+ * walks nothing; kho_stats with a NULL st does nothing. */
 void kho_walk(const struct kho *k, enum kho_set_id set,
 	      void (*fn)(void *ctx, uint64_t pfn, unsigned order), void *ctx);
 unsigned kho_max_order(const struct kho *k);
