@@ -83,6 +83,11 @@ struct pcpu_chunk {
 	struct pcpu_block *blocks;       /* one per page of a unit */
 	struct pcpu_md md;
 	uint32_t nr_allocs, nr_populated;
+	/* The check's own record: stale once anything of the chunk changed
+	 * since its last check (which then found chk_live allocated granules
+	 * and chk_runs free runs); a clean chunk is not walked again. */
+	bool stale;
+	uint32_t chk_live, chk_runs;
 };
 
 struct percpu {
@@ -597,6 +602,7 @@ undo:
 		page_release(pc, c, p, u);
 		return -MM_ENOMEM;
 	}
+	c->stale = true;
 	bitmap_set(c->populated, (uint32_t)p, 1);
 	c->nr_populated++;
 	pc->populated_pages++;
@@ -605,6 +611,7 @@ undo:
 
 static void page_depopulate(struct percpu *pc, struct pcpu_chunk *c, uint64_t p)
 {
+	c->stale = true;
 	page_release(pc, c, p, pc->nr_cpus);
 	bitmap_clear(c->populated, (uint32_t)p, 1);
 	c->nr_populated--;
@@ -719,6 +726,7 @@ static int chunk_create(struct percpu *pc, struct pcpu_chunk **out)
 	for (uint32_t b = 0; b < pc->unit_pages; b++)
 		block_fill(pc, &c->blocks[b], true);
 	chunk_md_scan(pc, c, &c->md);
+	c->stale = true;
 	while (*link) {
 		parent = *link;
 		link = c->base < chunk_of(parent)->base ? &parent->left : &parent->right;
@@ -754,8 +762,10 @@ static void chunk_destroy(struct percpu *pc, struct pcpu_chunk *c)
 
 /* ---- invariants ---- */
 
-static const char *check_chunk(const struct percpu *pc, const struct pcpu_chunk *c,
-			       uint64_t *live_bits, uint64_t *populated, uint64_t *runs)
+/* A chunk's bitmaps, hints, pages and free runs, walked: what it holds
+ * of the totals added to them. */
+static const char *walk_chunk(const struct percpu *pc, const struct pcpu_chunk *c,
+			      uint64_t *live_bits, uint64_t *populated, uint64_t *runs)
 {
 	uint32_t starts = 0, pop = 0;
 	struct pcpu_md md;
@@ -787,8 +797,6 @@ static const char *check_chunk(const struct percpu *pc, const struct pcpu_chunk 
 	chunk_md_scan(pc, c, &md);
 	if (memcmp(&md, &c->md, sizeof(md)))
 		return "percpu: the chunk's hints differ from its blocks'";
-	if (c->slot != chunk_slot(pc, c))
-		return "percpu: a chunk is in the wrong slot";
 	for (uint64_t p = 0; p < pc->unit_pages; p++) {
 		bool on = test_bit((uint32_t)p, c->populated);
 
@@ -818,7 +826,37 @@ static const char *check_chunk(const struct percpu *pc, const struct pcpu_chunk 
 	return NULL;
 }
 
-const char *percpu_check(const struct percpu *pc)
+/*
+ * A chunk, walked when it changed since its last check (or every chunk
+ * when full); a clean one adds what its last walk found. Its slot is
+ * checked either way: it depends on the whole allocator's slot count.
+ */
+static const char *check_chunk(const struct percpu *pc, struct pcpu_chunk *c, bool full,
+			       uint64_t *live_bits, uint64_t *populated, uint64_t *runs)
+{
+	uint64_t live = 0, pop = 0, nruns = 0;
+	const char *e;
+
+	if (c->slot != chunk_slot(pc, c))
+		return "percpu: a chunk is in the wrong slot";
+	if (!c->stale && !full) {
+		*live_bits += c->chk_live;
+		*populated += c->nr_populated;
+		*runs += c->chk_runs;
+		return NULL;
+	}
+	if ((e = walk_chunk(pc, c, &live, &pop, &nruns)))
+		return e;
+	c->stale = false;
+	c->chk_live = (uint32_t)live;
+	c->chk_runs = (uint32_t)nruns;
+	*live_bits += live;
+	*populated += pop;
+	*runs += nruns;
+	return NULL;
+}
+
+static const char *check_all(const struct percpu *pc, bool full)
 {
 	uint64_t chunks = 0, empty = 0, allocs = 0, live = 0, populated = 0, listed = 0;
 	uint64_t end = 0, runs = 0, in_tree = 0, spare = 0;
@@ -837,7 +875,7 @@ const char *percpu_check(const struct percpu *pc)
 		if (chunks && c->base < end)
 			return "percpu: chunks overlap or are out of order";
 		end = c->base + pc->nr_cpus * pc->unit_bytes;
-		e = check_chunk(pc, c, &live, &populated, &runs);
+		e = check_chunk(pc, chunk_of(n), full, &live, &populated, &runs);
 		if (e)
 			return e;
 		chunks++;
@@ -866,6 +904,16 @@ const char *percpu_check(const struct percpu *pc)
 	if (pc->policy == PERCPU_BEST_FIT && pc->nr_runs + pc->nr_spare < pc->allocs + pc->nr_chunks)
 		return "percpu: fewer run records than a free may need";
 	return NULL;
+}
+
+const char *percpu_check(const struct percpu *pc)
+{
+	return check_all(pc, false);
+}
+
+const char *percpu_check_full(const struct percpu *pc)
+{
+	return check_all(pc, true);
 }
 
 /* ---- life cycle ---- */
@@ -1026,6 +1074,7 @@ int percpu_alloc(struct percpu *pc, uint64_t size, uint64_t align, uint64_t *ptr
 			chunk_destroy(pc, c);
 		return err;
 	}
+	c->stale = true;
 	bitmap_set(c->alloc_map, (uint32_t)off, bits);
 	bitmap_set(c->bound_map, (uint32_t)off, 1);
 	update_hints(pc, c, (uint32_t)off, bits, false);
@@ -1053,6 +1102,7 @@ int percpu_free(struct percpu *pc, uint64_t ptr)
 		return -MM_ENOENT;
 	end = (uint32_t)find_next_zero_bit(c->alloc_map, pc->nbits, off);
 	end = mm_min(end, (uint32_t)find_next_bit(c->bound_map, pc->nbits, off + 1));
+	c->stale = true;
 	bitmap_clear(c->alloc_map, off, end - off);
 	bitmap_clear(c->bound_map, off, 1);
 	poison_freed(pc, c, off, end - off);

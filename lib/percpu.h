@@ -113,7 +113,14 @@ void percpu_walk_chunks(const struct percpu *pc,
 			void (*fn)(void *ctx, uint64_t base, unsigned slot), void *ctx);
 unsigned percpu_nr_slots(const struct percpu *pc);
 
-/* Walk everything; NULL when consistent, else what is broken. */
+/*
+ * The invariants: NULL when they hold, else what is broken. percpu_check
+ * walks the chunks that changed since their last check (an allocation, a
+ * free, a page populated or given back) and checks every chunk's place and
+ * the totals; percpu_check_full walks every chunk. Both keep a record of
+ * their own inside the instance: nothing a getter shows changes.
+ */
 const char *percpu_check(const struct percpu *pc);
+const char *percpu_check_full(const struct percpu *pc);
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* percpu_check must catch each broken invariant: one at a time, on a
- * healthy instance, with the exact message (see test_check_buddy). */
+ * healthy instance, with the exact message (see test_check_buddy):
+ * percpu_check_full at once, percpu_check once the broken chunk is one it
+ * walks (the test marks every chunk changed, as an op on it would); a last
+ * part shows a clean chunk left alone until an op changes it. */
 #include <string.h>
 
 #include "check.h"
@@ -9,15 +12,26 @@
 
 static struct percpu *pc;
 
+/* Every chunk changed, as far as percpu_check knows. */
+static void all_stale(void)
+{
+	for (struct rb_node *n = rb_first(&pc->chunks); n; n = rb_next(n))
+		chunk_of(n)->stale = true;
+}
+
 #define BREAKS(msg, breakit, mendit)                                             \
 	do {                                                                     \
 		const char *got_;                                                \
 		breakit;                                                         \
-		got_ = percpu_check(pc);                                         \
+		got_ = percpu_check_full(pc);                                    \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		all_stale();                                                     \
+		got_ = percpu_check(pc);                                         \
+		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
+		CHECK(percpu_check_full(pc) == NULL);                            \
 		CHECK(percpu_check(pc) == NULL);                                 \
 	} while (0)
 
@@ -138,6 +152,25 @@ int main(void)
 			       (pc->spare = sp, pc->nr_spare = nsp));
 		}
 	}
+
+	/* A clean chunk: a page of the spare c2 marked populated behind
+	 * percpu's back is not seen by percpu_check while ops change only c;
+	 * percpu_check_full sees it, and percpu_check once an op changes c2
+	 * (760 bytes: more than c has free in one run, less than three pages). */
+	CHECK(percpu_check(pc) == NULL);
+	bitmap_set(c2->populated, 3, 1);
+	CHECK_EQ(percpu_free(pc, p[2]), 0);
+	CHECK(percpu_check(pc) == NULL);
+	CHECK(percpu_check_full(pc) &&
+	      !strcmp(percpu_check_full(pc), "percpu: a populated page that no allocation covers"));
+	CHECK_EQ(percpu_alloc(pc, 760, 4, &p[3]), 0);
+	CHECK(chunk_holding(pc, p[3]) == c2);
+	CHECK(percpu_check(pc) &&
+	      !strcmp(percpu_check(pc), "percpu: a populated page that no allocation covers"));
+	bitmap_clear(c2->populated, 3, 1);
+	CHECK(percpu_check(pc) == NULL);
+	CHECK(percpu_check_full(pc) == NULL);
+
 	mm_machine_destroy(m);
 	return check_summary("test_check_percpu");
 }

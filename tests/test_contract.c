@@ -95,6 +95,7 @@
 	X(percpu, percpu_free) X(percpu, percpu_unit_offsets) X(percpu, per_cpu_ptr)         \
 	X(percpu, percpu_ptr) X(percpu, percpu_host) X(percpu, percpu_stats)                 \
 	X(percpu, percpu_walk_chunks) X(percpu, percpu_nr_slots) X(percpu, percpu_check)     \
+	X(percpu, percpu_check_full)                                                         \
 	X(kho, kho_default_config) X(kho, kho_create) X(kho, kho_destroy)                    \
 	X(kho, kho_preserve_folio) X(kho, kho_unpreserve_folio) X(kho, kho_preserve_pages)   \
 	X(kho, kho_unpreserve_pages) X(kho, kho_serialized_size) X(kho, kho_serialize)       \
@@ -1186,6 +1187,7 @@ static const struct row rows[] = {
 	R(percpu_walk_chunks, C_QUERY, 0, 0),
 	R(percpu_nr_slots, C_QUERY, 0, 0),
 	R(percpu_check, C_QUERY, 0, 0),
+	R(percpu_check_full, C_QUERY, 0, 0),
 
 	/* ---- kho ---- */
 	RN(kho_default_config, C_NULL, 1, 0, 0),
@@ -2084,6 +2086,7 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	}
 	case F_percpu_nr_slots: return VAL(percpu_nr_slots(f->pc) >= 2);
 	case F_percpu_check: return VAL(!percpu_check(f->pc));
+	case F_percpu_check_full: return VAL(!percpu_check_full(f->pc));
 
 	/* kho */
 	case F_kho_default_config: {
