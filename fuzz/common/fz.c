@@ -892,6 +892,21 @@ static void run_free(void *ctx, void *p, size_t size)
 	free(p);
 }
 
+void *fz_world_alloc(size_t size)
+{
+	void *p = reuse_get(size, false);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void fz_world_free(void *p, size_t size)
+{
+	if (p)
+		run_free(NULL, p, size);
+}
+
 bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result *results,
 	    struct fz_failure *f)
 {

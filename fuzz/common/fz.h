@@ -190,6 +190,13 @@ void fz_format_result(const struct fz_op_def *d, struct fz_result r, char *buf,
 bool fz_run(const struct fz_target *t, const struct fz_prog *p,
 	    struct fz_result *results, struct fz_failure *f);
 
+/* Memory for a target's world, taken by create and given back by destroy
+ * (with the size it was taken with): a large block is kept for the next
+ * input instead of being mapped and unmapped for each one. Not zeroed;
+ * never NULL (out of memory aborts). */
+void *fz_world_alloc(size_t size);
+void fz_world_free(void *p, size_t size);
+
 /* The libFuzzer entry for a target: decode, run, abort with a report on failure. */
 int fz_fuzz_one(const struct fz_target *t, const uint8_t *data, size_t size);
 

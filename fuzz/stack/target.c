@@ -1323,7 +1323,7 @@ static const struct fz_cfg_def cfg[] = {
 
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = malloc(sizeof(*w));
+	struct world *w = fz_world_alloc(sizeof(*w));
 	/* small: the arrays grow */
 	struct memblock_config mbc = { .memory_cap = 4, .reserved_cap = 4, .meta = meta };
 	uint64_t l0 = c[C_LEN0], s1 = l0 + c[C_GAP1], l1 = c[C_LEN1];
@@ -1379,7 +1379,7 @@ static void destroy(void *w)
 	km_set_free(&W->kout);
 	km_set_free(&W->kin);
 	free(W->blob);
-	free(w);
+	fz_world_free(w, sizeof(struct world));
 }
 
 /* After every op the machine's checks (buddy's over the pages changed
