@@ -490,8 +490,9 @@ int memblock_create(struct memblock **out, const struct memblock_config *cfg)
 	mb->type[0].max = cfg->memory_cap;
 	mb->type[1].max = cfg->reserved_cap;
 	for (int i = 0; i < 2; i++) {
-		mb->type[i].regions = mm_meta_calloc(mb->meta, mb->type[i].max,
-						     sizeof(struct memblock_region));
+		/* Only [0, cnt) is ever read, as of a grown array. */
+		mb->type[i].regions = mm_meta_array(mb->meta, mb->type[i].max,
+						    sizeof(struct memblock_region));
 		if (!mb->type[i].regions) {
 			memblock_destroy(mb);
 			return -MM_ENOMEM;
