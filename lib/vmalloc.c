@@ -20,6 +20,7 @@ struct vm_area {
 	uint64_t addr, npages;
 	uint64_t *pfns; /* PFN_NONE where nothing is mapped */
 	bool owns;      /* vmalloc'ed (its pages are ours), not the caller's */
+	bool stale;     /* new or remapped since vmalloc_check last looked */
 };
 
 struct vmalloc {
@@ -76,6 +77,7 @@ static struct vm_area *area_new(struct vmalloc *v, uint64_t n)
 		return NULL;
 	}
 	a->npages = n;
+	a->stale = true;
 	return a;
 }
 
@@ -309,7 +311,8 @@ int vmalloc_reserve(struct vmalloc *v, uint64_t n, uint64_t *addr)
 
 /* The page-table entry of a page address in a caller's area, with the
  * errors map_page and unmap_page share. */
-static int caller_entry(const struct vmalloc *v, uint64_t addr, uint64_t **entry)
+static int caller_entry(const struct vmalloc *v, uint64_t addr, uint64_t **entry,
+			struct vm_area **area)
 {
 	struct vm_area *a;
 
@@ -321,13 +324,15 @@ static int caller_entry(const struct vmalloc *v, uint64_t addr, uint64_t **entry
 	if (a->owns)
 		return -MM_EINVAL;
 	*entry = &a->pfns[(addr - a->addr) / v->page];
+	*area = a;
 	return 0;
 }
 
 int vmalloc_map_page(struct vmalloc *v, uint64_t addr, uint64_t pfn)
 {
+	struct vm_area *a;
 	uint64_t *e;
-	int err = caller_entry(v, addr, &e);
+	int err = caller_entry(v, addr, &e, &a);
 
 	if (err)
 		return err;
@@ -336,23 +341,26 @@ int vmalloc_map_page(struct vmalloc *v, uint64_t addr, uint64_t pfn)
 	if (!page_allocated(v->buddy, pfn))
 		return -MM_EINVAL;
 	*e = pfn;
+	a->stale = true;
 	return 0;
 }
 
 int vmalloc_unmap_page(struct vmalloc *v, uint64_t addr, uint64_t *pfn)
 {
+	struct vm_area *a;
 	uint64_t *e;
 	int err;
 
 	if (!pfn)
 		return -MM_EINVAL; /* the only record of the page unmapped */
-	err = caller_entry(v, addr, &e);
+	err = caller_entry(v, addr, &e, &a);
 	if (err)
 		return err;
 	if (*e == PFN_NONE)
 		return -MM_ENOENT;
 	*pfn = *e;
 	*e = PFN_NONE;
+	a->stale = true;
 	return 0;
 }
 
@@ -407,13 +415,18 @@ uint64_t vmalloc_nr_pages(const struct vmalloc *v)
 	return v->nr_pages;
 }
 
-const char *vmalloc_check(const struct vmalloc *v)
+static const char *check_areas(const struct vmalloc *v, bool full)
 {
 	uint64_t owned = 0;
 
 	for (const struct rb_node *n = rb_first(&v->areas); n; n = rb_next(n)) {
-		const struct vm_area *a = area_of(n);
+		struct vm_area *a = area_of(n);
 		uint64_t start, size;
+
+		if (!a->stale && !full) {
+			owned += a->owns ? a->npages : 0;
+			continue;
+		}
 
 		if (vmap_find(v->vmap, a->addr, &start, &size) || start != a->addr ||
 		    size != (a->npages + 1) * v->page)
@@ -436,6 +449,17 @@ const char *vmalloc_check(const struct vmalloc *v)
 		}
 		if (a->owns)
 			owned += a->npages;
+		a->stale = false;
 	}
 	return owned == v->nr_pages ? NULL : "vmalloc page count differs from its areas";
+}
+
+const char *vmalloc_check(const struct vmalloc *v)
+{
+	return check_areas(v, false);
+}
+
+const char *vmalloc_check_full(const struct vmalloc *v)
+{
+	return check_areas(v, true);
 }

@@ -76,7 +76,12 @@ uint64_t vmalloc_nr_pages(const struct vmalloc *v);
 /* Every area is a busy vmap area of its size plus the guard, every page a
  * vmalloc'ed area maps is an order-0 buddy page with refcount 1, and the
  * page count matches. (That no pfn sits in two areas is the fuzz target's
- * to check: it needs a sort, which a check should not allocate for.) */
+ * to check: it needs a sort, which a check should not allocate for.)
+ * vmalloc_check looks at the areas made or remapped since it last looked
+ * at them (and counts every area); vmalloc_check_full at every area, so it
+ * also sees a page another layer changed under an area. Both keep a record
+ * of their own inside the instance: nothing a getter shows changes. */
 const char *vmalloc_check(const struct vmalloc *v);
+const char *vmalloc_check_full(const struct vmalloc *v);
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* vmalloc_check must catch each broken invariant: one at a time, on a
- * healthy machine, with the exact message (see test_check_buddy). */
+ * healthy machine, with the exact message (see test_check_buddy):
+ * vmalloc_check_full at once, vmalloc_check once the area is one it looks
+ * at (the test marks every area changed); a last part shows a clean area
+ * left alone until an op remaps it. */
 #include <string.h>
 
 #include "check.h"
@@ -9,15 +12,26 @@
 
 static struct vmalloc *v;
 
+/* Every area changed, as far as vmalloc_check knows. */
+static void all_stale(void)
+{
+	for (struct rb_node *n = rb_first(&v->areas); n; n = rb_next(n))
+		area_of(n)->stale = true;
+}
+
 #define BREAKS(msg, breakit, mendit)                                             \
 	do {                                                                     \
 		const char *got_;                                                \
 		breakit;                                                         \
-		got_ = vmalloc_check(v);                                         \
+		got_ = vmalloc_check_full(v);                                    \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		all_stale();                                                     \
+		got_ = vmalloc_check(v);                                         \
+		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
+		CHECK(vmalloc_check_full(v) == NULL);                            \
 		CHECK(vmalloc_check(v) == NULL);                                 \
 	} while (0)
 
@@ -69,6 +83,31 @@ int main(void)
 	BREAKS("vmalloc'ed page is not an order-0 page it alone holds",
 	       buddy_get_page(mm_machine_buddy(m), keep), buddy_put_page(mm_machine_buddy(m), keep));
 	BREAKS("vmalloc page count differs from its areas", v->nr_pages++, v->nr_pages--);
+
+	/* A clean area: a page of a taken by buddy behind vmalloc's back is
+	 * seen by vmalloc_check_full, not by vmalloc_check until an op
+	 * changes the area (here: a caller's area made and mapped does not). */
+	{
+		uint64_t res, pfn;
+
+		CHECK(vmalloc_check(v) == NULL);
+		CHECK_EQ(buddy_get_page(mm_machine_buddy(m), keep), 0);
+		CHECK_EQ(vmalloc_reserve(v, 2, &res), 0);
+		CHECK_EQ(buddy_alloc_pages(mm_machine_buddy(m), 0, NUMA_NO_NODE, &pfn), 0);
+		CHECK_EQ(vmalloc_map_page(v, res, pfn), 0);
+		CHECK(vmalloc_check(v) == NULL);
+		CHECK(vmalloc_check_full(v) &&
+		      !strcmp(vmalloc_check_full(v),
+			      "vmalloc'ed page is not an order-0 page it alone holds"));
+		a->stale = true; /* as an op on a would */
+		CHECK(vmalloc_check(v) != NULL);
+		CHECK_EQ(buddy_put_page(mm_machine_buddy(m), keep), 0);
+		CHECK(vmalloc_check(v) == NULL);
+		CHECK(vmalloc_check_full(v) == NULL);
+		CHECK_EQ(vmalloc_unmap_page(v, res, &pfn), 0);
+		CHECK_EQ(buddy_free_pages(mm_machine_buddy(m), pfn, 0), 0);
+		CHECK_EQ(vunmap(v, res), 0);
+	}
 	mm_machine_destroy(m);
 	return check_summary("test_check_vmalloc");
 }

@@ -90,7 +90,7 @@
 	X(vmalloc, vfree) X(vmalloc, vmap_pages) X(vmalloc, vunmap) X(vmalloc, vmalloc_reserve) \
 	X(vmalloc, vmalloc_map_page) X(vmalloc, vmalloc_unmap_page) X(vmalloc, vmalloc_to_pfn) \
 	X(vmalloc, vmalloc_host) X(vmalloc, vmalloc_page_size) X(vmalloc, vmalloc_nr_pages)  \
-	X(vmalloc, vmalloc_check)                                                            \
+	X(vmalloc, vmalloc_check) X(vmalloc, vmalloc_check_full)                             \
 	X(percpu, percpu_create) X(percpu, percpu_destroy) X(percpu, percpu_alloc)           \
 	X(percpu, percpu_free) X(percpu, percpu_unit_offsets) X(percpu, per_cpu_ptr)         \
 	X(percpu, percpu_ptr) X(percpu, percpu_host) X(percpu, percpu_stats)                 \
@@ -1146,6 +1146,7 @@ static const struct row rows[] = {
 	R(vmalloc_page_size, C_QUERY, 0, PAGE),
 	R(vmalloc_nr_pages, C_QUERY, 0, 3),
 	R(vmalloc_check, C_QUERY, 0, 0),
+	R(vmalloc_check_full, C_QUERY, 0, 0),
 
 	/* ---- percpu ---- */
 	RN(percpu_create, C_NULL, 1, EINVAL, 0),
@@ -2036,6 +2037,7 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	case F_vmalloc_page_size: return VAL(vmalloc_page_size(f->va) == a[0]);
 	case F_vmalloc_nr_pages: return VAL(vmalloc_nr_pages(f->va) == a[0]);
 	case F_vmalloc_check: return VAL(!vmalloc_check(f->va));
+	case F_vmalloc_check_full: return VAL(!vmalloc_check_full(f->va));
 
 	/* percpu */
 	case F_percpu_create: return call_create(f, r, a);

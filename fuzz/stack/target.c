@@ -1383,8 +1383,8 @@ static void destroy(void *w)
 }
 
 /* After every op the machine's checks (buddy's over the pages changed
- * since the last one, percpu's over the chunks changed); where the whole
- * state is compared, buddy's and percpu's over everything too. */
+ * since the last one, vmalloc's and percpu's over the areas and chunks
+ * changed); where the whole state is compared, theirs over everything too. */
 static const char *check(void *w)
 {
 	return W->mach ? mm_machine_check(W->mach) : memblock_check(W->mb);
@@ -1396,8 +1396,10 @@ static const char *check_full(void *w)
 
 	if (!W->mach)
 		return NULL;
-	e = buddy_check_full(mm_machine_buddy(W->mach));
-	return e ? e : percpu_check_full(mm_machine_percpu(W->mach));
+	if ((e = buddy_check_full(mm_machine_buddy(W->mach))) ||
+	    (e = vmalloc_check_full(mm_machine_vmalloc(W->mach))))
+		return e;
+	return percpu_check_full(mm_machine_percpu(W->mach));
 }
 
 static const char *compare(void *w, char *buf, size_t len)

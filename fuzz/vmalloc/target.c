@@ -462,8 +462,9 @@ static void destroy(void *w)
 	free(w);
 }
 
-/* After every op vmalloc's and vmap's checks; where the whole state is compared, the
- * whole machine's (the layers below too). */
+/* After every op vmalloc's (over the areas made or remapped since) and vmap's
+ * checks; where the whole state is compared, the whole machine's (the layers
+ * below too) and vmalloc's over every area. */
 static const char *check(void *w)
 {
 	const char *e = vmap_check(mm_machine_vmap(W->mach));
@@ -473,7 +474,9 @@ static const char *check(void *w)
 
 static const char *check_full(void *w)
 {
-	return mm_machine_check(W->mach);
+	const char *e = mm_machine_check(W->mach);
+
+	return e ? e : vmalloc_check_full(W->v);
 }
 
 /* After every op: the areas, as vmap's model has them, and the page
