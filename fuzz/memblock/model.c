@@ -364,7 +364,8 @@ static bool paint_piece(const struct paint *p, const struct span *old, struct sp
 }
 
 /*
- * Apply p to [base, end) of s (base < end). Every interval boundary and both
+ * Apply p to [base, end) of s (base < end). The intervals that do not meet
+ * the range are kept as they are. For the others, every boundary and both
  * range edges become cut points, so each elementary piece between two
  * consecutive points lies wholly inside one old interval or in none, and
  * wholly inside the range or wholly outside it: its new state is decided
@@ -374,11 +375,17 @@ static bool paint_piece(const struct paint *p, const struct span *old, struct sp
 static bool repaint(struct scratch *sc, struct spans *s, uint64_t base, uint64_t end,
 		    const struct paint *p)
 {
-	uint64_t *pts = pts_room(sc, 2 * s->n + 2);
 	struct spans out = sc->next, old;
-	size_t np = 0, at = 0;
+	size_t np = 0, lo = 0, hi, at;
+	uint64_t *pts;
 
-	for (size_t i = 0; i < s->n; i++) {
+	/* s is canonical: [lo, hi) are the intervals that meet the range. */
+	while (lo < s->n && s->v[lo].end <= base)
+		lo++;
+	for (hi = lo; hi < s->n && s->v[hi].start < end;)
+		hi++;
+	pts = pts_room(sc, 2 * (hi - lo) + 2);
+	for (size_t i = lo; i < hi; i++) {
 		pts[np++] = s->v[i].start;
 		pts[np++] = s->v[i].end;
 	}
@@ -387,6 +394,9 @@ static bool repaint(struct scratch *sc, struct spans *s, uint64_t base, uint64_t
 	np = sort_unique(pts, np);
 
 	out.n = 0;
+	for (size_t i = 0; i < lo; i++)
+		spans_push(&out, s->v[i].start, s->v[i].end, s->v[i].nid, s->v[i].flags);
+	at = lo;
 	for (size_t i = 0; i + 1 < np; i++) {
 		uint64_t a = pts[i], b = pts[i + 1];
 		const struct span *o = spans_find_from(s, a, &at);
@@ -403,6 +413,8 @@ static bool repaint(struct scratch *sc, struct spans *s, uint64_t base, uint64_t
 		if (painted)
 			spans_push(&out, a, b, st.nid, st.flags);
 	}
+	for (size_t i = hi; i < s->n; i++)
+		spans_push(&out, s->v[i].start, s->v[i].end, s->v[i].nid, s->v[i].flags);
 	canonicalize(&out);
 	old = *s;
 	*s = out;
@@ -772,10 +784,10 @@ static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *
 	out->n = 0;
 	if (m->pf->bad_nid_walks_all && (nid < 0 || nid >= MEMBLOCK_MAX_NUMNODES))
 		nid = NUMA_NO_NODE;
-	for (size_t i = 0; i < mem->n; i++) {
+	for (size_t i = 0, j0 = 0; i < mem->n; i++) {
 		const struct span *r = &mem->v[i];
 		uint64_t *pts;
-		size_t np = 0, first = out->n, at = 0;
+		size_t np = 0, first = out->n, at;
 
 		if (r->flags & MEMBLOCK_NOMAP)
 			continue;
@@ -784,11 +796,17 @@ static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *
 		if (nid != NUMA_NO_NODE && r->nid != nid)
 			continue;
 
-		/* Cut the region where reserved coverage may change. */
+		/* Cut the region where reserved coverage may change. Both
+		 * lists are canonical: a reserved interval that ends at or
+		 * below this region's start does so for every later region
+		 * too, and from the first that starts at or above its end on,
+		 * none reaches into it. */
+		while (j0 < res->n && res->v[j0].end <= r->start)
+			j0++;
 		pts = pts_room(m->sc, 2 * res->n + 2);
 		pts[np++] = r->start;
 		pts[np++] = r->end;
-		for (size_t j = 0; j < res->n; j++) {
+		for (size_t j = j0; j < res->n && res->v[j].start < r->end; j++) {
 			if (res->v[j].start > r->start && res->v[j].start < r->end)
 				pts[np++] = res->v[j].start;
 			if (res->v[j].end > r->start && res->v[j].end < r->end)
@@ -796,6 +814,7 @@ static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *
 		}
 		np = sort_unique(pts, np);
 
+		at = j0;
 		for (size_t k = 0; k + 1 < np; k++) {
 			uint64_t a = pts[k], b = pts[k + 1];
 
