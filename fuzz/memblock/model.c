@@ -233,7 +233,8 @@ static const struct span *spans_find(const struct spans *s, uint64_t addr)
 
 /*
  * The same for a caller whose addresses only ascend, on a sorted list:
- * *from is where the previous look-up stopped (0 for the first); intervals
+ * *from is where to start (where the previous look-up stopped, or any
+ * index before which every interval ends at or below addr); intervals
  * that end at or below addr are passed for good.
  */
 static const struct span *spans_find_from(const struct spans *s, uint64_t addr, size_t *from)
