@@ -14,11 +14,11 @@ static bool same_region(const struct memblock_region *a, const struct memblock_r
 	       a->flags == b->flags;
 }
 
-const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *buf, size_t len)
+/* Both region lists. */
+static const char *compare_regions(const struct mbm *m, const struct memblock *mb, char *buf,
+				   size_t len)
 {
 	static struct memblock_region mr[MAX_CMP];
-	static uint64_t ms[MAX_CMP], me[MAX_CMP];
-	static int mn[MAX_CMP];
 
 	for (int type = 0; type < 2; type++) {
 		size_t n = mbm_regions(m, type, mr, MAX_CMP);
@@ -42,19 +42,43 @@ const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *bu
 			}
 		}
 	}
+	return NULL;
+}
+
+/*
+ * The free ranges of every nid the comparison walks. The model's list for
+ * one node is its list for NUMA_NO_NODE with only that node's ranges kept
+ * (each range carries the nid of its region, and a walk for a node takes
+ * exactly that node's regions), so the model computes the one list once.
+ */
+static const char *compare_free_ranges(const struct mbm *m, const struct memblock *mb,
+				       char *buf, size_t len)
+{
+	static uint64_t ms[MAX_CMP], me[MAX_CMP];
+	static int mn[MAX_CMP];
+	size_t all = mbm_free_ranges(m, NUMA_NO_NODE, ms, me, mn, MAX_CMP);
+
+	if (all > MAX_CMP)
+		all = MAX_CMP;
 	for (int nid = NUMA_NO_NODE; nid < MBM_CMP_NODES; nid++) {
-		size_t n = mbm_free_ranges(m, nid, ms, me, mn, MAX_CMP), k = 0;
+		size_t k = 0, j = 0, n = 0;
 		uint64_t it = 0, s, e;
 		int rn;
 
+		for (size_t i = 0; i < all; i++)
+			n += nid == NUMA_NO_NODE || mn[i] == nid;
 		while (memblock_next_free_range(mb, nid, &it, &s, &e, &rn)) {
-			if (k >= n || k >= MAX_CMP || s != ms[k] || e != me[k] || rn != mn[k]) {
+			/* j: the model's next range for this nid. */
+			while (j < all && nid != NUMA_NO_NODE && mn[j] != nid)
+				j++;
+			if (j >= all || s != ms[j] || e != me[j] || rn != mn[j]) {
 				snprintf(buf, len,
 					 "free range %zu for nid %d: [0x%" PRIx64 ", 0x%" PRIx64
 					 ") nid=%d, model %s",
 					 k, nid, s, e, rn, k < n ? "differs" : "has fewer");
 				return buf;
 			}
+			j++;
 			k++;
 		}
 		if (k != n) {
@@ -62,6 +86,13 @@ const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *bu
 			return buf;
 		}
 	}
+	return NULL;
+}
+
+/* Where self-hosted arrays live, and the allocation policy. */
+static const char *compare_arrays_policy(const struct mbm *m, const struct memblock *mb,
+					 char *buf, size_t len)
+{
 	for (int type = 0; type < 2; type++) {
 		uint64_t b = 0, sz = 0, mb_b = 0, mb_sz = 0;
 		size_t max = 0;
@@ -86,6 +117,32 @@ const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *bu
 		return buf;
 	}
 	return NULL;
+}
+
+const char *mbm_compare(const struct mbm *m, const struct memblock *mb, char *buf, size_t len)
+{
+	const char *msg = compare_regions(m, mb, buf, len);
+
+	if (!msg)
+		msg = compare_free_ranges(m, mb, buf, len);
+	if (!msg)
+		msg = compare_arrays_policy(m, mb, buf, len);
+	return msg;
+}
+
+const char *mbm_compare_step(const struct mbm *m, const struct memblock *mb, uint64_t *seen,
+			     char *buf, size_t len)
+{
+	const char *msg = compare_regions(m, mb, buf, len);
+
+	if (!msg && *seen != mbm_generation(m)) {
+		msg = compare_free_ranges(m, mb, buf, len);
+		if (!msg)
+			*seen = mbm_generation(m);
+	}
+	if (!msg)
+		msg = compare_arrays_policy(m, mb, buf, len);
+	return msg;
 }
 
 static void dump_regions(FILE *f, const char *who, int type, const struct memblock_region *r,

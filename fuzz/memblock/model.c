@@ -10,10 +10,13 @@
  * is then brought to canonical form (sorted, touching pieces with equal
  * (nid, flags) coalesced), which is what the implementation must hold too.
  *
- * Nothing here tries to be clever or fast; inputs are a few hundred ops, so
- * O(n^2) per op is fine. The model takes its memory from malloc directly and
- * aborts when the host runs out: a model failure is not a behaviour under
- * test, and must never be mistaken for an -MM_ENOMEM of the implementation.
+ * Nothing here tries to be clever; inputs are a few hundred ops, so O(n^2)
+ * per op is fine. What keeps it cheap is bookkeeping only: the working
+ * arrays of an op are kept in the model and reused, the sorts are insertion
+ * sorts of nearly sorted points, and a generation count says when a list
+ * changed. The model takes its memory from malloc directly and aborts when
+ * the host runs out: a model failure is not a behaviour under test, and
+ * must never be mistaken for an -MM_ENOMEM of the implementation.
  */
 #include "model.h"
 
@@ -129,6 +132,21 @@ struct spans {
 	size_t cap;
 };
 
+/*
+ * Working storage the ops reuse instead of allocating afresh every call:
+ * the cut points of a repaint or a free-range walk, the list a repaint
+ * builds (then swapped with the one it replaces), the copy would_change
+ * repaints, and the free ranges of a search. Contents do not outlive the
+ * call that fills them.
+ */
+struct scratch {
+	uint64_t *pts;
+	size_t pts_cap;
+	struct spans next;
+	struct spans trial;
+	struct spans free;
+};
+
 struct mbm {
 	/* Indexed by MEMBLOCK_MEMORY / MEMBLOCK_RESERVED; always canonical
 	 * between calls. */
@@ -144,6 +162,11 @@ struct mbm {
 	uint64_t home[2], home_size[2];
 	bool self_hosted;  /* mmstack: the config option */
 	bool can_resize;   /* mmstack: memblock_allow_resize() ran */
+	/* Bumped whenever a region list changes (see mbm_generation). */
+	uint64_t generation;
+	/* Behind a pointer so that the queries, which take the model const,
+	 * can use it too. */
+	struct scratch *sc;
 };
 
 /* ---- small helpers ---- */
@@ -172,6 +195,33 @@ static void spans_push(struct spans *s, uint64_t start, uint64_t end, int nid, u
 	s->v[s->n++] = (struct span){ .start = start, .end = end, .nid = nid, .flags = flags };
 }
 
+/* Room for n intervals in s, taken at once. */
+static void spans_room(struct spans *s, size_t n)
+{
+	if (n > s->cap) {
+		s->cap = n;
+		s->v = xrealloc(s->v, s->cap, sizeof(*s->v));
+	}
+}
+
+static void spans_copy(struct spans *dst, const struct spans *src)
+{
+	dst->n = 0;
+	for (size_t i = 0; i < src->n; i++)
+		spans_push(dst, src->v[i].start, src->v[i].end, src->v[i].nid, src->v[i].flags);
+}
+
+static bool spans_equal(const struct spans *a, const struct spans *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].start != b->v[i].start || a->v[i].end != b->v[i].end ||
+		    a->v[i].nid != b->v[i].nid || a->v[i].flags != b->v[i].flags)
+			return false;
+	return true;
+}
+
 /* The interval holding addr, or NULL. Linear: the list is tiny. */
 static const struct span *spans_find(const struct spans *s, uint64_t addr)
 {
@@ -181,24 +231,48 @@ static const struct span *spans_find(const struct spans *s, uint64_t addr)
 	return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/*
+ * The same for a caller whose addresses only ascend, on a sorted list:
+ * *from is where to start (where the previous look-up stopped, or any
+ * index before which every interval ends at or below addr); intervals
+ * that end at or below addr are passed for good.
+ */
+static const struct span *spans_find_from(const struct spans *s, uint64_t addr, size_t *from)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
+	while (*from < s->n && s->v[*from].end <= addr)
+		(*from)++;
+	if (*from < s->n && s->v[*from].start <= addr)
+		return &s->v[*from];
+	return NULL;
 }
 
-static int cmp_span(const void *a, const void *b)
+/* Room for n cut points in the scratch array. */
+static uint64_t *pts_room(struct scratch *sc, size_t n)
 {
-	return cmp_u64(&((const struct span *)a)->start, &((const struct span *)b)->start);
+	if (n > sc->pts_cap) {
+		sc->pts_cap = n < 64 ? 64 : 2 * n;
+		sc->pts = xrealloc(sc->pts, sc->pts_cap, sizeof(*sc->pts));
+	}
+	return sc->pts;
 }
 
-/* Sort pts[0..n) and drop duplicates; returns the new count. */
+/*
+ * Sort pts[0..n) and drop duplicates; returns the new count. Insertion
+ * sort: the points come mostly in order already (from a sorted list, with
+ * an op's two edges or a few boundaries out of place), where it is linear.
+ */
 static size_t sort_unique(uint64_t *pts, size_t n)
 {
 	size_t out = 0;
 
-	qsort(pts, n, sizeof(*pts), cmp_u64);
+	for (size_t i = 1; i < n; i++) {
+		uint64_t v = pts[i];
+		size_t j = i;
+
+		for (; j > 0 && pts[j - 1] > v; j--)
+			pts[j] = pts[j - 1];
+		pts[j] = v;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!out || pts[out - 1] != pts[i])
 			pts[out++] = pts[i];
@@ -208,14 +282,21 @@ static size_t sort_unique(uint64_t *pts, size_t n)
 /*
  * Sort and coalesce: the canonical form. Also checks the model's own
  * invariants (no empty, no overlapping piece): if they break, the model is
- * wrong and nothing it predicts can be trusted, so abort loudly.
+ * wrong and nothing it predicts can be trusted, so abort loudly. Insertion
+ * sort by start, as in sort_unique: the pieces come in order.
  */
 static void canonicalize(struct spans *s)
 {
 	size_t out = 0;
 
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_span);
+	for (size_t i = 1; i < s->n; i++) {
+		struct span c = s->v[i];
+		size_t j = i;
+
+		for (; j > 0 && s->v[j - 1].start > c.start; j--)
+			s->v[j] = s->v[j - 1];
+		s->v[j] = c;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		struct span c = s->v[i];
 
@@ -293,19 +374,28 @@ static bool paint_piece(const struct paint *p, const struct span *old, struct sp
 }
 
 /*
- * Apply p to [base, end) of s (base < end). Every interval boundary and both
+ * Apply p to [base, end) of s (base < end). The intervals that do not meet
+ * the range are kept as they are. For the others, every boundary and both
  * range edges become cut points, so each elementary piece between two
  * consecutive points lies wholly inside one old interval or in none, and
  * wholly inside the range or wholly outside it: its new state is decided
- * alone.
+ * alone. The new list is built in the scratch list, which then trades
+ * places with s. Returns whether s changed.
  */
-static void repaint(struct spans *s, uint64_t base, uint64_t end, const struct paint *p)
+static bool repaint(struct scratch *sc, struct spans *s, uint64_t base, uint64_t end,
+		    const struct paint *p)
 {
-	uint64_t *pts = xrealloc(NULL, 2 * s->n + 2, sizeof(*pts));
-	struct spans out = { 0 };
-	size_t np = 0;
+	struct spans out = sc->next, old;
+	size_t np = 0, lo = 0, hi, at;
+	uint64_t *pts;
 
-	for (size_t i = 0; i < s->n; i++) {
+	/* s is canonical: [lo, hi) are the intervals that meet the range. */
+	while (lo < s->n && s->v[lo].end <= base)
+		lo++;
+	for (hi = lo; hi < s->n && s->v[hi].start < end;)
+		hi++;
+	pts = pts_room(sc, 2 * (hi - lo) + 2);
+	for (size_t i = lo; i < hi; i++) {
 		pts[np++] = s->v[i].start;
 		pts[np++] = s->v[i].end;
 	}
@@ -313,29 +403,46 @@ static void repaint(struct spans *s, uint64_t base, uint64_t end, const struct p
 	pts[np++] = end;
 	np = sort_unique(pts, np);
 
+	out.n = 0;
+	for (size_t i = 0; i < lo; i++)
+		spans_push(&out, s->v[i].start, s->v[i].end, s->v[i].nid, s->v[i].flags);
+	at = lo;
 	for (size_t i = 0; i + 1 < np; i++) {
 		uint64_t a = pts[i], b = pts[i + 1];
-		const struct span *old = spans_find(s, a);
+		const struct span *o = spans_find_from(s, a, &at);
 		struct span st = { 0 };
 		bool painted;
 
 		if (base <= a && b <= end) {
-			painted = paint_piece(p, old, &st);
+			painted = paint_piece(p, o, &st);
 		} else {
-			painted = old != NULL;
-			if (old)
-				st = *old;
+			painted = o != NULL;
+			if (o)
+				st = *o;
 		}
 		if (painted)
 			spans_push(&out, a, b, st.nid, st.flags);
 	}
-	free(pts);
-	free(s->v);
+	for (size_t i = hi; i < s->n; i++)
+		spans_push(&out, s->v[i].start, s->v[i].end, s->v[i].nid, s->v[i].flags);
+	canonicalize(&out);
+	old = *s;
 	*s = out;
-	canonicalize(s);
+	sc->next = old;
+	return !spans_equal(s, &old);
+}
+
+/* repaint on one of the model's own lists. */
+static void repaint_type(struct mbm *m, int t, uint64_t base, uint64_t end,
+			 const struct paint *p)
+{
+	if (repaint(m->sc, &m->type[t], base, end, p))
+		m->generation++;
 }
 
 /* ---- lifetime ---- */
+
+#define PRESIZE 64 /* intervals each list has room for from the start */
 
 struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 {
@@ -343,6 +450,18 @@ struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 
 	if (!m)
 		return NULL;
+	m->sc = calloc(1, sizeof(*m->sc));
+	if (!m->sc) {
+		free(m);
+		return NULL;
+	}
+	/* Room enough for most inputs from the start: growing each list in
+	 * steps is a handful of allocations more per input. */
+	spans_room(&m->type[MEMBLOCK_MEMORY], PRESIZE);
+	spans_room(&m->type[MEMBLOCK_RESERVED], PRESIZE);
+	spans_room(&m->sc->next, PRESIZE);
+	spans_room(&m->sc->free, PRESIZE);
+	pts_room(m->sc, 2 * PRESIZE + 2);
 	m->limit = MEMBLOCK_ALLOC_ANYWHERE;
 	m->bottom_up = false;
 	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
@@ -365,6 +484,11 @@ void mbm_destroy(struct mbm *m)
 		return;
 	free(m->type[MEMBLOCK_MEMORY].v);
 	free(m->type[MEMBLOCK_RESERVED].v);
+	free(m->sc->pts);
+	free(m->sc->next.v);
+	free(m->sc->trial.v);
+	free(m->sc->free.v);
+	free(m->sc);
 	free(m);
 }
 
@@ -481,13 +605,11 @@ static bool hosted_size(size_t cap, size_t n, size_t extra, size_t *nmax, uint64
 
 static void hosted_move(struct mbm *m, int t, size_t nmax, uint64_t a, uint64_t bytes)
 {
-	struct spans *res = &m->type[MEMBLOCK_RESERVED];
-
 	if (m->home_size[t])
-		repaint(res, m->home[t], m->home[t] + m->home_size[t],
-			&(struct paint){ .op = PAINT_CUT });
-	repaint(res, a, a + bytes,
-		&(struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
+		repaint_type(m, MEMBLOCK_RESERVED, m->home[t], m->home[t] + m->home_size[t],
+			     &(struct paint){ .op = PAINT_CUT });
+	repaint_type(m, MEMBLOCK_RESERVED, a, a + bytes,
+		     &(struct paint){ .op = PAINT_FILL, .nid = m->pf->plain_nid, .flags = 0 });
 	m->cap[t] = nmax;
 	m->home[t] = a;
 	m->home_size[t] = bytes;
@@ -518,21 +640,12 @@ static bool hosted_room(struct mbm *m, int t, size_t k, uint64_t ab, uint64_t as
 	return true;
 }
 
-/* Whether p on [base, end) would change s. */
-static bool would_change(const struct spans *s, uint64_t base, uint64_t end,
-			 const struct paint *p)
+/* Whether p on [base, end) would change s: repaint a copy and see. */
+static bool would_change(struct scratch *sc, const struct spans *s, uint64_t base,
+			 uint64_t end, const struct paint *p)
 {
-	struct spans c = { 0 };
-	bool diff;
-
-	for (size_t i = 0; i < s->n; i++)
-		spans_push(&c, s->v[i].start, s->v[i].end, s->v[i].nid, s->v[i].flags);
-	repaint(&c, base, end, p);
-	diff = c.n != s->n;
-	for (size_t i = 0; i < c.n && !diff; i++)
-		diff = memcmp(&c.v[i], &s->v[i], sizeof(c.v[i])) != 0;
-	free(c.v);
-	return diff;
+	spans_copy(&sc->trial, s);
+	return repaint(sc, &sc->trial, base, end, p);
 }
 
 /* Common tail of the range ops: cap, size 0 is a no-op, grow first when the
@@ -556,13 +669,13 @@ static int paint_range(struct mbm *m, int t, uint64_t base, uint64_t size, struc
 		} else if (s->n + 2 > m->cap[t] && !grow(m, t, base, size)) {
 			return -MM_ENOMEM;
 		}
-	} else if (hosting(m) && would_change(s, base, base + size, &p)) {
+	} else if (hosting(m) && would_change(m->sc, s, base, base + size, &p)) {
 		size_t k = p.op == PAINT_FILL ? uncovered_parts(s, base, base + size) : 2;
 
 		if (!hosted_room(m, t, k, base, size))
 			return -MM_ENOMEM;
 	}
-	repaint(s, base, base + size, &p);
+	repaint_type(m, t, base, base + size, &p);
 	return 0;
 }
 
@@ -626,10 +739,11 @@ int mbm_set_node(struct mbm *m, uint64_t base, uint64_t size, int type, int nid)
 int mbm_trim_memory(struct mbm *m, uint64_t align)
 {
 	struct spans *mem = &m->type[MEMBLOCK_MEMORY];
-	struct spans out = { 0 };
+	struct spans out = m->sc->next, old;
 
 	if (!mm_is_pow2(align))
 		return -MM_EINVAL;
+	out.n = 0;
 	/* Trimming acts on canonical regions, which is what mem holds: two
 	 * touching regions of different nid are trimmed separately. */
 	for (size_t i = 0; i < mem->n; i++) {
@@ -641,9 +755,12 @@ int mbm_trim_memory(struct mbm *m, uint64_t align)
 		if (b < e)
 			spans_push(&out, b, e, r->nid, r->flags);
 	}
-	free(mem->v);
+	canonicalize(&out);
+	old = *mem;
 	*mem = out;
-	canonicalize(mem);
+	m->sc->next = old;
+	if (!spans_equal(mem, &old))
+		m->generation++;
 	return 0;
 }
 
@@ -676,18 +793,20 @@ bool mbm_bottom_up(const struct mbm *m)
  * region that is not NOMAP and (nid == NUMA_NO_NODE or of that nid), the
  * maximal parts no reserved interval covers. Pieces of different regions are
  * never joined, even when the regions touch. Each carries its region's nid.
+ * They replace what out held.
  */
 static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *out)
 {
 	const struct spans *mem = &m->type[MEMBLOCK_MEMORY];
 	const struct spans *res = &m->type[MEMBLOCK_RESERVED];
 
+	out->n = 0;
 	if (m->pf->bad_nid_walks_all && (nid < 0 || nid >= MEMBLOCK_MAX_NUMNODES))
 		nid = NUMA_NO_NODE;
-	for (size_t i = 0; i < mem->n; i++) {
+	for (size_t i = 0, j0 = 0; i < mem->n; i++) {
 		const struct span *r = &mem->v[i];
 		uint64_t *pts;
-		size_t np = 0, first = out->n;
+		size_t np = 0, first = out->n, at;
 
 		if (r->flags & MEMBLOCK_NOMAP)
 			continue;
@@ -696,11 +815,17 @@ static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *
 		if (nid != NUMA_NO_NODE && r->nid != nid)
 			continue;
 
-		/* Cut the region where reserved coverage may change. */
-		pts = xrealloc(NULL, 2 * res->n + 2, sizeof(*pts));
+		/* Cut the region where reserved coverage may change. Both
+		 * lists are canonical: a reserved interval that ends at or
+		 * below this region's start does so for every later region
+		 * too, and from the first that starts at or above its end on,
+		 * none reaches into it. */
+		while (j0 < res->n && res->v[j0].end <= r->start)
+			j0++;
+		pts = pts_room(m->sc, 2 * res->n + 2);
 		pts[np++] = r->start;
 		pts[np++] = r->end;
-		for (size_t j = 0; j < res->n; j++) {
+		for (size_t j = j0; j < res->n && res->v[j].start < r->end; j++) {
 			if (res->v[j].start > r->start && res->v[j].start < r->end)
 				pts[np++] = res->v[j].start;
 			if (res->v[j].end > r->start && res->v[j].end < r->end)
@@ -708,10 +833,11 @@ static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *
 		}
 		np = sort_unique(pts, np);
 
+		at = j0;
 		for (size_t k = 0; k + 1 < np; k++) {
 			uint64_t a = pts[k], b = pts[k + 1];
 
-			if (spans_find(res, a))
+			if (spans_find_from(res, a, &at))
 				continue;
 			/* Join with the previous free piece of this region only. */
 			if (out->n > first && out->v[out->n - 1].end == a)
@@ -719,25 +845,21 @@ static void free_parts(const struct mbm *m, int nid, bool mirror, struct spans *
 			else
 				spans_push(out, a, b, r->nid, 0);
 		}
-		free(pts);
 	}
 }
 
 size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *end,
 		       int *out_nid, size_t cap)
 {
-	struct spans fr = { 0 };
-	size_t n;
+	struct spans *fr = &m->sc->free;
 
-	free_parts(m, nid, false, &fr);
-	for (size_t i = 0; i < fr.n && i < cap; i++) {
-		start[i] = fr.v[i].start;
-		end[i] = fr.v[i].end;
-		out_nid[i] = fr.v[i].nid;
+	free_parts(m, nid, false, fr);
+	for (size_t i = 0; i < fr->n && i < cap; i++) {
+		start[i] = fr->v[i].start;
+		end[i] = fr->v[i].end;
+		out_nid[i] = fr->v[i].nid;
 	}
-	n = fr.n;
-	free(fr.v);
-	return n;
+	return fr->n;
 }
 
 /* ---- allocation ---- */
@@ -749,7 +871,7 @@ size_t mbm_free_ranges(const struct mbm *m, int nid, uint64_t *start, uint64_t *
 static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_t ws,
 		     uint64_t we, int nid, bool mirror, uint64_t *addr)
 {
-	struct spans fr = { 0 };
+	struct spans *fr = &m->sc->free;
 	size_t n = 0;
 	bool found = false;
 	/* A size-0 search (kernel profile) clamps every free range into the
@@ -762,23 +884,23 @@ static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_
 			return false;
 		we = ws;
 	}
-	free_parts(m, nid, mirror, &fr);
+	free_parts(m, nid, mirror, fr);
 	/* Clip in place; order is kept, empty ones dropped. */
-	for (size_t i = 0; i < fr.n; i++) {
-		uint64_t s = mm_min(mm_max(fr.v[i].start, ws), we);
-		uint64_t e = mm_max(mm_min(fr.v[i].end, we), ws);
+	for (size_t i = 0; i < fr->n; i++) {
+		uint64_t s = mm_min(mm_max(fr->v[i].start, ws), we);
+		uint64_t e = mm_max(mm_min(fr->v[i].end, we), ws);
 
 		if (s < e || keep_empty) {
-			fr.v[n] = fr.v[i];
-			fr.v[n].start = s;
-			fr.v[n].end = e;
+			fr->v[n] = fr->v[i];
+			fr->v[n].start = s;
+			fr->v[n].end = e;
 			n++;
 		}
 	}
 
 	if (!m->bottom_up) {
 		for (size_t i = n; i-- > 0;) {
-			uint64_t fs = fr.v[i].start, fe = fr.v[i].end, cand;
+			uint64_t fs = fr->v[i].start, fe = fr->v[i].end, cand;
 
 			/* Checked first so that fe - size cannot wrap. */
 			if (fe - fs < size)
@@ -792,7 +914,7 @@ static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			uint64_t fs = fr.v[i].start, fe = fr.v[i].end, cand;
+			uint64_t fs = fr->v[i].start, fe = fr->v[i].end, cand;
 
 			if (!mm_round_up(fs, align, &cand))
 				continue;
@@ -803,7 +925,6 @@ static bool find_fit(const struct mbm *m, uint64_t size, uint64_t align, uint64_
 			}
 		}
 	}
-	free(fr.v);
 	return found;
 }
 
@@ -944,6 +1065,11 @@ uint64_t mbm_end_of_DRAM(const struct mbm *m)
 	for (size_t i = 0; i < mem->n; i++)
 		hi = mm_max(hi, mem->v[i].end);
 	return hi;
+}
+
+uint64_t mbm_generation(const struct mbm *m)
+{
+	return m->generation;
 }
 
 bool mbm_grown(const struct mbm *m)

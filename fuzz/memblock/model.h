@@ -68,6 +68,11 @@ uint64_t mbm_reserved_size(const struct mbm *m);
 uint64_t mbm_start_of_DRAM(const struct mbm *m);
 uint64_t mbm_end_of_DRAM(const struct mbm *m);
 
+/* A count that changes whenever one of the model's region lists changes
+ * (and only then): equal counts at two moments mean equal lists, so
+ * everything derived from them, the free ranges above all, is the same. */
+uint64_t mbm_generation(const struct mbm *m);
+
 /* Whether an array has grown into memblock's memory (kernel profile). */
 bool mbm_grown(const struct mbm *m);
 
