@@ -916,8 +916,11 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 	void *world;
 	bool ok = true;
 
-	memset(f, 0, sizeof(*f));
+	/* The report's buffers are written only on a failure: not cleared. */
+	f->failed = false;
 	f->op_index = -1;
+	f->sig[0] = f->msg[0] = '\0';
+	f->allocs = 0;
 	for (unsigned i = 0; results && i < p->nops; i++)
 		results[i].rc = FZ_RC_NONE;
 	mm_meta_init(&meta);

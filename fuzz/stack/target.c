@@ -97,6 +97,7 @@ struct world {
 	/* memblock: ours before boot, the machine's after */
 	struct memblock *mb;
 	struct mbm *mbm;
+	uint64_t ranges_seen; /* for mbm_compare_step; UINT64_MAX with a new mbm */
 	struct mm_machine_config mc;
 	bool m_booted; /* the models booted (the machine: mach != NULL) */
 	int boot_rc;   /* the machine's last failed boot (read in that op) */
@@ -400,6 +401,7 @@ static void machine_refs(struct world *w)
 	struct percpu_stats st;
 
 	w->mb = mm_machine_memblock(w->mach);
+	w->ranges_seen = UINT64_MAX; /* another memblock: walk its free ranges */
 	w->kho = mm_machine_kho(w->mach);
 	w->b = mm_machine_buddy(w->mach);
 	w->v = mm_machine_vmalloc(w->mach);
@@ -1145,6 +1147,7 @@ static struct fz_result m_kexec(void *w, const uint64_t *a)
 	}
 	mbm_destroy(W->mbm);
 	W->mbm = next;
+	W->ranges_seen = UINT64_MAX;
 	/* Every owner goes with the old machine but a preserved block the
 	 * next one took: it waits for restore. */
 	for (unsigned i = 0; i < W->nown; i++) {
@@ -1336,6 +1339,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	memset(w, 0, offsetof(struct world, fw));
 	/* memblock and its model, from the header's memory map */
 	w->mbm = mbm_create();
+	w->ranges_seen = UINT64_MAX;
 	if (!w->mbm || memblock_create(&w->mb, &mbc) ||
 	    memblock_add_node(w->mb, 0, l0 * PAGE, 0, MEMBLOCK_NONE) ||
 	    mbm_add_node(w->mbm, 0, l0 * PAGE, 0, MEMBLOCK_NONE) ||
@@ -1410,7 +1414,9 @@ static const char *compare(void *w, char *buf, size_t len)
 		snprintf(buf, len, "%s", W->pending);
 		return buf;
 	}
-	if (mbm_compare(W->mbm, W->mb, buf, len))
+	/* memblock's free ranges only when its lists changed (mbm_compare_step);
+	 * all of them where the whole state is compared. */
+	if (mbm_compare_step(W->mbm, W->mb, &W->ranges_seen, buf, len))
 		return buf;
 	if (!W->mach)
 		return NULL;
@@ -1443,6 +1449,8 @@ static const char *compare(void *w, char *buf, size_t len)
  * owner's data (both ends of each page or copy). */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
+	if (mbm_compare(W->mbm, W->mb, buf, len))
+		return buf;
 	if (!W->mach)
 		return NULL;
 	if (bm_compare_pages(W->bm, W->b, buddy_start_pfn(W->b), buddy_end_pfn(W->b), true, buf,
