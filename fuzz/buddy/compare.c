@@ -28,22 +28,13 @@ static const char *state_name(enum bm_state s)
 	return n[s];
 }
 
-/* Whether a page of the implementation (its class s) and the model's record
- * of it differ: state, node of an existing page, and an allocated head's
- * order and count. */
-static bool page_differs(const struct buddy_page_info *i, enum bm_state s, const struct bm_page *p)
-{
-	return s != p->state || (s != BM_HOLE && i->nid != p->nid) ||
-	       (s == BM_ALLOC && (i->order != p->order || i->refcount != p->refcount));
-}
-
-static const char *page_diff(uint64_t pfn, const struct buddy_page_info *i, enum bm_state s,
+static const char *page_diff(uint64_t pfn, const struct buddy_page_info *i,
 			     const struct bm_page *p, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "pfn 0x%" PRIx64 ": %s order %u ref %u nid %d, model %s order %u ref %u nid %d",
-		 pfn, state_name(s), i->order, i->refcount, i->nid, state_name(p->state), p->order,
-		 p->refcount, p->nid);
+		 pfn, state_name(class_of(i->state)), i->order, i->refcount, i->nid,
+		 state_name(p->state), p->order, p->refcount, p->nid);
 	return buf;
 }
 
@@ -68,38 +59,42 @@ const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t
 		lo = buddy_start_pfn(b);
 	if (hi > buddy_end_pfn(b))
 		hi = buddy_end_pfn(b);
+	if (lo < hi && (lo < start || hi > end)) {
+		snprintf(buf, len, "pfn 0x%" PRIx64 " is outside the model's span",
+			 lo < start ? lo : end);
+		return buf;
+	}
 	/* Only the model's cpus exist on both sides (the config is shared). */
 	for (unsigned cpu = 0; lists && cpu < bm_nr_cpus(m); cpu++)
 		if (buddy_nr_cached(b, cpu))
 			drained = false;
-	for (uint64_t pfn = lo; pfn < hi;) {
+	for (uint64_t pfn = lo, n; pfn < hi; pfn += n) {
+		const struct bm_page *p = &recs[pfn - start];
 		struct buddy_page_info i;
-		const struct bm_page *p;
 		enum bm_state s, tail;
-		uint64_t n = 1;
 
 		buddy_page(b, pfn, &i);
-		if (pfn < start || pfn >= end) {
-			snprintf(buf, len, "pfn 0x%" PRIx64 " is outside the model's span", pfn);
-			return buf;
-		}
-		p = &recs[pfn - start];
 		s = class_of(i.state);
-		if (page_differs(&i, s, p))
-			return page_diff(pfn, &i, s, p, buf, len);
-		if (drained) {
+		n = 1;
+		if (s != p->state)
+			return page_diff(pfn, &i, p, buf, len);
+		if (s == BM_HOLE)
+			continue;
+		if (i.nid != p->nid ||
+		    (s == BM_ALLOC && (i.order != p->order || i.refcount != p->refcount)))
+			return page_diff(pfn, &i, p, buf, len);
+		if (drained && s == BM_FREE) {
 			/* The model's answer, asked only where it can differ
 			 * from "heads nothing": a free page that is not inside
 			 * a block already found (a block's other pages are its
-			 * tails, and a page that is not free heads nothing). */
+			 * tails). */
 			int want = -1, got = i.state == BUDDY_FREE ? (int)i.order : -1;
 
-			if (p->state == BM_FREE && pfn >= block_end) {
+			if (pfn >= block_end) {
 				want = bm_free_block_order(m, pfn);
 				if (want >= 0)
 					block_end = pfn + ((uint64_t)1 << want);
 			}
-
 			if (want != got) {
 				snprintf(buf, len,
 					 "pfn 0x%" PRIx64 ": free block of order %d on the lists, "
@@ -108,29 +103,28 @@ const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t
 				return buf;
 			}
 		}
-		if ((i.state == BUDDY_FREE || i.state == BUDDY_PCP || i.state == BUDDY_ALLOC) &&
-		    i.order < 64) {
-			n = (uint64_t)1 << i.order;
-			if (n > hi - pfn)
-				n = hi - pfn;
-			if (n > end - pfn)
-				n = end - pfn;
-		}
+		if (i.state != BUDDY_FREE && i.state != BUDDY_PCP && i.state != BUDDY_ALLOC)
+			continue;
+		/* A head: the rest of its block, from the model's side. */
+		n = i.order < 64 ? (uint64_t)1 << i.order : hi - pfn;
+		if (n > hi - pfn)
+			n = hi - pfn;
 		tail = s == BM_ALLOC ? BM_ALLOC_TAIL : BM_FREE;
 		for (uint64_t q = 1; q < n; q++) {
 			if (p[q].state == tail && p[q].nid == i.nid)
 				continue;
 			buddy_page(b, pfn + q, &i);
-			s = class_of(i.state);
-			if (page_differs(&i, s, &p[q]))
-				return page_diff(pfn + q, &i, s, &p[q], buf, len);
+			if (class_of(i.state) != p[q].state ||
+			    (p[q].state != BM_HOLE && i.nid != p[q].nid) ||
+			    (p[q].state == BM_ALLOC &&
+			     (i.order != p[q].order || i.refcount != p[q].refcount)))
+				return page_diff(pfn + q, &i, &p[q], buf, len);
 			snprintf(buf, len,
 				 "pfn 0x%" PRIx64 ": %s nid %d inside the block at 0x%" PRIx64
 				 " but not its tail",
-				 pfn + q, state_name(s), i.nid, pfn);
+				 pfn + q, state_name(p[q].state), i.nid, pfn);
 			return buf;
 		}
-		pfn += n;
 	}
 	return NULL;
 }

@@ -231,6 +231,7 @@ void bm_destroy(struct bm *m)
 
 int bm_add_memory(struct bm *m, uint64_t pfn, uint64_t nr, int nid)
 {
+	struct bm_page *p;
 	uint64_t end;
 
 	/* add_memory takes a real node: NUMA_NO_NODE is not allowed here. */
@@ -241,16 +242,22 @@ int bm_add_memory(struct bm *m, uint64_t pfn, uint64_t nr, int nid)
 	/* Holes are what add_memory fills, so only the span counts here. */
 	if (pfn < m->start_pfn || end - 1 >= m->end_pfn)
 		return -MM_ENOENT;
-	for (uint64_t q = pfn; q < end; q++)
-		if (rec(m, q)->state != BM_HOLE)
+	p = rec(m, pfn);
+	for (uint64_t i = 0; i < end - pfn; i++)
+		if (p[i].state != BM_HOLE)
 			return -MM_EEXIST;
-	for (uint64_t q = pfn; q < end; q++)
-		*rec(m, q) = (struct bm_page){ .state = BM_RESERVED, .nid = nid };
+	for (uint64_t i = 0; i < end - pfn; i++) {
+		p[i].state = BM_RESERVED;
+		p[i].order = 0;
+		p[i].refcount = 0;
+		p[i].nid = nid;
+	}
 	return 0;
 }
 
 int bm_free_boot_range(struct bm *m, uint64_t pfn, uint64_t nr)
 {
+	struct bm_page *p;
 	uint64_t end;
 
 	if (!range_arg_ok(pfn, nr, &end))
@@ -258,11 +265,12 @@ int bm_free_boot_range(struct bm *m, uint64_t pfn, uint64_t nr)
 	if (!range_exists(m, pfn, end))
 		return -MM_ENOENT;
 	/* All checked before anything changes: nothing changes on an error. */
-	for (uint64_t q = pfn; q < end; q++)
-		if (rec(m, q)->state != BM_RESERVED)
+	p = rec(m, pfn);
+	for (uint64_t i = 0; i < end - pfn; i++)
+		if (p[i].state != BM_RESERVED)
 			return -MM_EINVAL;
-	for (uint64_t q = pfn; q < end; q++)
-		set_free(m, rec(m, q));
+	for (uint64_t i = 0; i < end - pfn; i++)
+		set_free(m, &p[i]);
 	return 0;
 }
 
@@ -322,7 +330,9 @@ int bm_alloc_pages(struct bm *m, unsigned order, int nid, int impl_rc, uint64_t 
 	/* lowest[n]: the lowest fit on node n; have[n]: whether there is one. */
 	uint64_t lowest[BUDDY_MAX_NODES] = { 0 };
 	bool have[BUDDY_MAX_NODES] = { false };
-	bool room = false;
+	/* tried[0..ntried): the nodes in the order the contract tries them. */
+	int tried[BUDDY_MAX_NODES];
+	unsigned ntried = 0;
 	int want, chosen = -1, got;
 
 	if (order > m->max_order)
@@ -337,40 +347,43 @@ int bm_alloc_pages(struct bm *m, unsigned order, int nid, int impl_rc, uint64_t 
 	if (impl_rc == 0 && (impl_pfn & (size - 1)) == 0 && block_free(m, impl_pfn, order, &got) &&
 	    got == want)
 		return take_block(m, impl_pfn, order, pfn);
-	/* A node with fewer free pages than the block has no fit. */
-	for (unsigned n = 0; n < m->nr_nodes; n++)
-		if (m->nr_free[n] >= size)
-			room = true;
-	if (!room)
+
+	/* Distance order from want, the lower nid first on a tie. A node with
+	 * fewer free pages than the block has no fit: it is left out. */
+	for (unsigned d = 0; d < m->nr_nodes; d++) {
+		int lo = want - (int)d, hi = want + (int)d;
+
+		if (lo >= 0 && m->nr_free[lo] >= size)
+			tried[ntried++] = lo;
+		if (d && (unsigned)hi < m->nr_nodes && m->nr_free[hi] >= size)
+			tried[ntried++] = hi;
+	}
+	if (!ntried)
 		return -MM_ENOMEM;
 
 	/* One ascending scan over every aligned candidate finds the lowest fit
-	 * of every node at once. The first aligned pfn at or above start_pfn
-	 * may not exist in 64 bits: then there is no candidate at all. */
+	 * of every node at once, and can stop at the first fit of the node
+	 * tried first. The first aligned pfn at or above start_pfn may not
+	 * exist in 64 bits: then there is no candidate at all. */
 	if (mm_round_up(m->start_pfn, size, &p)) {
-		for (; p < m->end_pfn; p += size) {
+		/* Only candidates that end inside the span (so p + size does
+		 * not wrap either): a block past the end is not wholly free. */
+		for (; p < m->end_pfn && m->end_pfn - p >= size; p += size) {
 			int n;
 
+			if (m->pages[p - m->start_pfn].state != BM_FREE)
+				continue; /* the head is not free: no block here */
 			if (block_free(m, p, order, &n) && !have[n]) {
 				have[n] = true;
 				lowest[n] = p;
-				if (n == want)
-					break; /* distance 0: no other node is asked */
+				if (n == tried[0])
+					break;
 			}
-			if (p + size < p)
-				break; /* the next candidate would wrap */
 		}
 	}
-
-	/* Distance order from want, the lower nid first on a tie. */
-	for (unsigned d = 0; d < m->nr_nodes && chosen < 0; d++) {
-		int lo = want - (int)d, hi = want + (int)d;
-
-		if (lo >= 0 && have[lo])
-			chosen = lo;
-		else if ((unsigned)hi < m->nr_nodes && have[hi])
-			chosen = hi;
-	}
+	for (unsigned k = 0; k < ntried && chosen < 0; k++)
+		if (have[tried[k]])
+			chosen = tried[k];
 	if (chosen < 0)
 		return -MM_ENOMEM;
 
