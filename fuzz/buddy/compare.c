@@ -54,6 +54,7 @@ const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t
 	uint64_t block_end = 0; /* pages below it are tails of a block found */
 	uint64_t start, end;
 	const struct bm_page *recs = bm_records(m, &start, &end);
+	struct buddy_page_info i; /* out here: not scoped anew for every page */
 
 	if (lo < buddy_start_pfn(b))
 		lo = buddy_start_pfn(b);
@@ -70,7 +71,6 @@ const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t
 			drained = false;
 	for (uint64_t pfn = lo, n; pfn < hi; pfn += n) {
 		const struct bm_page *p = &recs[pfn - start];
-		struct buddy_page_info i;
 		enum bm_state s, tail;
 
 		buddy_page(b, pfn, &i);
