@@ -111,18 +111,23 @@ const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t
 			n = hi - pfn;
 		tail = s == BM_ALLOC ? BM_ALLOC_TAIL : BM_FREE;
 		for (uint64_t q = 1; q < n; q++) {
+			struct buddy_page_info t;
+
 			if (p[q].state == tail && p[q].nid == i.nid)
 				continue;
-			buddy_page(b, pfn + q, &i);
-			if (class_of(i.state) != p[q].state ||
-			    (p[q].state != BM_HOLE && i.nid != p[q].nid) ||
+			buddy_page(b, pfn + q, &t);
+			if (class_of(t.state) != p[q].state ||
+			    (p[q].state != BM_HOLE && t.nid != p[q].nid) ||
 			    (p[q].state == BM_ALLOC &&
-			     (i.order != p[q].order || i.refcount != p[q].refcount)))
-				return page_diff(pfn + q, &i, &p[q], buf, len);
+			     (t.order != p[q].order || t.refcount != p[q].refcount)))
+				return page_diff(pfn + q, &t, &p[q], buf, len);
+			/* Both sides agree on the page, and it is not what a
+			 * page of the head's block is. */
 			snprintf(buf, len,
-				 "pfn 0x%" PRIx64 ": %s nid %d inside the block at 0x%" PRIx64
-				 " but not its tail",
-				 pfn + q, state_name(p[q].state), i.nid, pfn);
+				 "pfn 0x%" PRIx64 ": %s on node %d, inside the %s block of order %u "
+				 "at 0x%" PRIx64 " on node %d",
+				 pfn + q, state_name(p[q].state), p[q].nid, state_name(s), i.order,
+				 pfn, i.nid);
 			return buf;
 		}
 	}
