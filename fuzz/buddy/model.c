@@ -9,7 +9,10 @@
  * (bm_free_block_order), so the model cannot drift out of canonical form.
  * Every question is answered by a linear scan over the records: inputs are a
  * few hundred ops on small spans, and being obviously right matters more
- * than being fast.
+ * than being fast. The one piece of bookkeeping next to the records is the
+ * count of free pages per node, changed wherever a page becomes or stops
+ * being free (set_free, take_free), so that the counts the comparison asks
+ * for after every few ops need no scan.
  *
  * Written without looking at lib/buddy.c on purpose: a model that shares the
  * implementation's reasoning shares its bugs.
@@ -31,6 +34,7 @@ struct bm {
 	unsigned nr_cpus;
 	unsigned cpu; /* the current cpu; its node is cpu % nr_nodes */
 	struct bm_page *pages;
+	uint64_t nr_free[BUDDY_MAX_NODES]; /* FREE records per node */
 };
 
 /* ---- small helpers ---- */
@@ -80,28 +84,46 @@ static bool range_arg_ok(uint64_t pfn, uint64_t nr, uint64_t *end)
 /* Every page of [pfn, end) exists (inside the span, not a hole). */
 static bool range_exists(const struct bm *m, uint64_t pfn, uint64_t end)
 {
+	const struct bm_page *p;
+
 	if (pfn < m->start_pfn || end - 1 >= m->end_pfn)
 		return false;
-	for (uint64_t q = pfn; q < end; q++)
-		if (rec(m, q)->state == BM_HOLE)
+	p = rec(m, pfn);
+	for (uint64_t i = 0; i < end - pfn; i++)
+		if (p[i].state == BM_HOLE)
 			return false;
 	return true;
 }
 
-static void set_free(struct bm_page *p)
+/* A page that is not free becomes free. */
+static void set_free(struct bm *m, struct bm_page *p)
 {
 	/* nid stays: it belongs to the page, not to its allocation state. */
 	p->state = BM_FREE;
 	p->order = 0;
 	p->refcount = 0;
+	m->nr_free[p->nid]++;
+}
+
+/* A free page becomes allocated: a head (state BM_ALLOC, with its order and
+ * count) or a tail (BM_ALLOC_TAIL, order and count 0). */
+static void take_free(struct bm *m, struct bm_page *p, enum bm_state state, unsigned order,
+		      uint32_t refcount)
+{
+	p->state = state;
+	p->order = order;
+	p->refcount = refcount;
+	m->nr_free[p->nid]--;
 }
 
 /* The head of an allocated block of order `order` at pfn: every page of it
  * becomes free. The caller has checked the head. */
 static void free_block(struct bm *m, uint64_t pfn, unsigned order)
 {
+	struct bm_page *p = rec(m, pfn);
+
 	for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
-		set_free(rec(m, pfn + i));
+		set_free(m, &p[i]);
 }
 
 /*
@@ -114,26 +136,23 @@ static void free_block(struct bm *m, uint64_t pfn, unsigned order)
  */
 static bool block_free(const struct bm *m, uint64_t head, unsigned order, int *nid)
 {
-	uint64_t last = head + ((UINT64_C(1) << order) - 1);
-	const struct bm_page *h;
+	uint64_t n = UINT64_C(1) << order, last = head + (n - 1);
+	const struct bm_page *p;
 
 	/* A block reaching past 2^64 or past either end of the span is not
 	 * wholly free: some of it does not exist. */
 	if (last < head || head < m->start_pfn || last >= m->end_pfn)
 		return false;
+	p = rec(m, head);
+	if (p[0].state != BM_FREE)
+		return false;
 	if (section_of(m, head) != section_of(m, last))
 		return false;
-	h = rec(m, head);
-	if (h->state != BM_FREE)
-		return false;
-	for (uint64_t q = head + 1; q <= last; q++) {
-		const struct bm_page *p = rec(m, q);
-
-		if (p->state != BM_FREE || p->nid != h->nid)
+	for (uint64_t i = 1; i < n; i++)
+		if (p[i].state != BM_FREE || p[i].nid != p[0].nid)
 			return false;
-	}
 	if (nid)
-		*nid = h->nid;
+		*nid = p[0].nid;
 	return true;
 }
 
@@ -141,28 +160,23 @@ static bool block_free(const struct bm *m, uint64_t head, unsigned order, int *n
  * all on the node of the first page. The range is inside the span. */
 static bool run_free_on_one_node(const struct bm *m, uint64_t pfn, uint64_t end, int want)
 {
-	int nid = want >= 0 ? want : rec(m, pfn)->nid;
+	const struct bm_page *p = rec(m, pfn);
+	int nid = want >= 0 ? want : p[0].nid;
 
-	for (uint64_t q = pfn; q < end; q++) {
-		const struct bm_page *p = rec(m, q);
-
-		if (p->state != BM_FREE || p->nid != nid)
+	for (uint64_t i = 0; i < end - pfn; i++)
+		if (p[i].state != BM_FREE || p[i].nid != nid)
 			return false;
-	}
 	return true;
 }
 
-/* Pages of [pfn, end) become allocated order-0 pages with refcount 1, as
+/* Free pages [pfn, end) become allocated order-0 pages with refcount 1, as
  * alloc_contig_range leaves them. */
 static void take_run(struct bm *m, uint64_t pfn, uint64_t end)
 {
-	for (uint64_t q = pfn; q < end; q++) {
-		struct bm_page *p = rec(m, q);
+	struct bm_page *p = rec(m, pfn);
 
-		p->state = BM_ALLOC;
-		p->order = 0;
-		p->refcount = 1;
-	}
+	for (uint64_t i = 0; i < end - pfn; i++)
+		take_free(m, &p[i], BM_ALLOC, 0, 1);
 }
 
 /* ---- life cycle ---- */
@@ -188,8 +202,9 @@ struct bm *bm_create(uint64_t start_pfn, uint64_t end_pfn, unsigned max_order,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		abort();
-	/* calloc(0) may return NULL legitimately: ask for one record instead. */
-	m->pages = calloc(n ? (size_t)n : 1, sizeof(*m->pages));
+	/* malloc(0) may return NULL legitimately: ask for one record instead.
+	 * Every record is written below. */
+	m->pages = malloc((n ? (size_t)n : 1) * sizeof(*m->pages));
 	if (!m->pages)
 		abort();
 	m->start_pfn = start_pfn;
@@ -216,6 +231,7 @@ void bm_destroy(struct bm *m)
 
 int bm_add_memory(struct bm *m, uint64_t pfn, uint64_t nr, int nid)
 {
+	struct bm_page *p;
 	uint64_t end;
 
 	/* add_memory takes a real node: NUMA_NO_NODE is not allowed here. */
@@ -226,16 +242,22 @@ int bm_add_memory(struct bm *m, uint64_t pfn, uint64_t nr, int nid)
 	/* Holes are what add_memory fills, so only the span counts here. */
 	if (pfn < m->start_pfn || end - 1 >= m->end_pfn)
 		return -MM_ENOENT;
-	for (uint64_t q = pfn; q < end; q++)
-		if (rec(m, q)->state != BM_HOLE)
+	p = rec(m, pfn);
+	for (uint64_t i = 0; i < end - pfn; i++)
+		if (p[i].state != BM_HOLE)
 			return -MM_EEXIST;
-	for (uint64_t q = pfn; q < end; q++)
-		*rec(m, q) = (struct bm_page){ .state = BM_RESERVED, .nid = nid };
+	for (uint64_t i = 0; i < end - pfn; i++) {
+		p[i].state = BM_RESERVED;
+		p[i].order = 0;
+		p[i].refcount = 0;
+		p[i].nid = nid;
+	}
 	return 0;
 }
 
 int bm_free_boot_range(struct bm *m, uint64_t pfn, uint64_t nr)
 {
+	struct bm_page *p;
 	uint64_t end;
 
 	if (!range_arg_ok(pfn, nr, &end))
@@ -243,11 +265,12 @@ int bm_free_boot_range(struct bm *m, uint64_t pfn, uint64_t nr)
 	if (!range_exists(m, pfn, end))
 		return -MM_ENOENT;
 	/* All checked before anything changes: nothing changes on an error. */
-	for (uint64_t q = pfn; q < end; q++)
-		if (rec(m, q)->state != BM_RESERVED)
+	p = rec(m, pfn);
+	for (uint64_t i = 0; i < end - pfn; i++)
+		if (p[i].state != BM_RESERVED)
 			return -MM_EINVAL;
-	for (uint64_t q = pfn; q < end; q++)
-		set_free(rec(m, q));
+	for (uint64_t i = 0; i < end - pfn; i++)
+		set_free(m, &p[i]);
 	return 0;
 }
 
@@ -287,6 +310,19 @@ int bm_set_cpu(struct bm *m, unsigned cpu)
 
 /* ---- allocation ---- */
 
+/* The free block of order `order` at head becomes an allocated block with
+ * refcount 1; *pfn = head. */
+static int take_block(struct bm *m, uint64_t head, unsigned order, uint64_t *pfn)
+{
+	struct bm_page *p = rec(m, head);
+
+	take_free(m, &p[0], BM_ALLOC, order, 1);
+	for (uint64_t i = 1; i < (UINT64_C(1) << order); i++)
+		take_free(m, &p[i], BM_ALLOC_TAIL, 0, 0);
+	*pfn = head;
+	return 0;
+}
+
 int bm_alloc_pages(struct bm *m, unsigned order, int nid, int impl_rc, uint64_t impl_pfn,
 		   uint64_t *pfn)
 {
@@ -294,6 +330,9 @@ int bm_alloc_pages(struct bm *m, unsigned order, int nid, int impl_rc, uint64_t 
 	/* lowest[n]: the lowest fit on node n; have[n]: whether there is one. */
 	uint64_t lowest[BUDDY_MAX_NODES] = { 0 };
 	bool have[BUDDY_MAX_NODES] = { false };
+	/* tried[0..ntried): the nodes in the order the contract tries them. */
+	int tried[BUDDY_MAX_NODES];
+	unsigned ntried = 0;
 	int want, chosen = -1, got;
 
 	if (order > m->max_order)
@@ -303,53 +342,56 @@ int bm_alloc_pages(struct bm *m, unsigned order, int nid, int impl_rc, uint64_t 
 	want = resolve_nid(m, nid);
 	size = UINT64_C(1) << order;
 
+	/* The implementation's block on the wanted node itself: no node comes
+	 * before it, so that is a block the contract allows. */
+	if (impl_rc == 0 && (impl_pfn & (size - 1)) == 0 && block_free(m, impl_pfn, order, &got) &&
+	    got == want)
+		return take_block(m, impl_pfn, order, pfn);
+
+	/* Distance order from want, the lower nid first on a tie. A node with
+	 * fewer free pages than the block has no fit: it is left out. */
+	for (unsigned d = 0; d < m->nr_nodes; d++) {
+		int lo = want - (int)d, hi = want + (int)d;
+
+		if (lo >= 0 && m->nr_free[lo] >= size)
+			tried[ntried++] = lo;
+		if (d && (unsigned)hi < m->nr_nodes && m->nr_free[hi] >= size)
+			tried[ntried++] = hi;
+	}
+	if (!ntried)
+		return -MM_ENOMEM;
+
 	/* One ascending scan over every aligned candidate finds the lowest fit
-	 * of every node at once. The first aligned pfn at or above start_pfn
-	 * may not exist in 64 bits: then there is no candidate at all. */
+	 * of every node at once, and can stop at the first fit of the node
+	 * tried first. The first aligned pfn at or above start_pfn may not
+	 * exist in 64 bits: then there is no candidate at all. */
 	if (mm_round_up(m->start_pfn, size, &p)) {
-		for (; p < m->end_pfn; p += size) {
+		/* Only candidates that end inside the span (so p + size does
+		 * not wrap either): a block past the end is not wholly free. */
+		for (; p < m->end_pfn && m->end_pfn - p >= size; p += size) {
 			int n;
 
+			if (m->pages[p - m->start_pfn].state != BM_FREE)
+				continue; /* the head is not free: no block here */
 			if (block_free(m, p, order, &n) && !have[n]) {
 				have[n] = true;
 				lowest[n] = p;
+				if (n == tried[0])
+					break;
 			}
-			if (p + size < p)
-				break; /* the next candidate would wrap */
 		}
 	}
-
-	/* Distance order from want, the lower nid first on a tie. */
-	for (unsigned d = 0; d < m->nr_nodes && chosen < 0; d++) {
-		int lo = want - (int)d, hi = want + (int)d;
-
-		if (lo >= 0 && have[lo])
-			chosen = lo;
-		else if ((unsigned)hi < m->nr_nodes && have[hi])
-			chosen = hi;
-	}
+	for (unsigned k = 0; k < ntried && chosen < 0; k++)
+		if (have[tried[k]])
+			chosen = tried[k];
 	if (chosen < 0)
 		return -MM_ENOMEM;
 
 	/* Check the implementation's answer rather than predict it: any fit
 	 * on the chosen node is allowed, not just the lowest. */
 	if (impl_rc == 0 && (impl_pfn & (size - 1)) == 0 && block_free(m, impl_pfn, order, &got) &&
-	    got == chosen) {
-		struct bm_page *h = rec(m, impl_pfn);
-
-		h->state = BM_ALLOC;
-		h->order = order;
-		h->refcount = 1;
-		for (uint64_t i = 1; i < size; i++) {
-			struct bm_page *t = rec(m, impl_pfn + i);
-
-			t->state = BM_ALLOC_TAIL;
-			t->order = 0;
-			t->refcount = 0;
-		}
-		*pfn = impl_pfn;
-		return 0;
-	}
+	    got == chosen)
+		return take_block(m, impl_pfn, order, pfn);
 	/* A block had to be found and the implementation's is not allowed:
 	 * name the lowest allowed one so the target reports the mismatch, and
 	 * leave the state alone (there is no block both agree was taken). */
@@ -467,7 +509,7 @@ int bm_free_contig_range(struct bm *m, uint64_t pfn, uint64_t nr)
 		struct bm_page *p = rec(m, q);
 
 		if (--p->refcount == 0)
-			set_free(p);
+			set_free(m, p);
 	}
 	return 0;
 }
@@ -537,6 +579,23 @@ int bm_drain(struct bm *m, unsigned cpu)
 
 /* ---- queries ---- */
 
+const struct bm_page *bm_records(const struct bm *m, uint64_t *start_pfn, uint64_t *end_pfn)
+{
+	*start_pfn = m->start_pfn;
+	*end_pfn = m->end_pfn;
+	return m->pages;
+}
+
+unsigned bm_nr_nodes(const struct bm *m)
+{
+	return m->nr_nodes;
+}
+
+unsigned bm_nr_cpus(const struct bm *m)
+{
+	return m->nr_cpus;
+}
+
 bool bm_page(const struct bm *m, uint64_t pfn, struct bm_page *out)
 {
 	const struct bm_page *p = rec(m, pfn);
@@ -550,20 +609,16 @@ bool bm_page(const struct bm *m, uint64_t pfn, struct bm_page *out)
 void bm_nr_free_per_node(const struct bm *m, uint64_t *free, unsigned nr_nodes)
 {
 	for (unsigned nid = 0; nid < nr_nodes; nid++)
-		free[nid] = 0;
-	for (uint64_t i = 0; i < m->end_pfn - m->start_pfn; i++)
-		if (m->pages[i].state == BM_FREE && m->pages[i].nid >= 0 &&
-		    (unsigned)m->pages[i].nid < nr_nodes)
-			free[m->pages[i].nid]++;
+		free[nid] = nid < m->nr_nodes ? m->nr_free[nid] : 0;
 }
 
 uint64_t bm_nr_free(const struct bm *m, int nid)
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < m->end_pfn - m->start_pfn; i++)
-		if (m->pages[i].state == BM_FREE && (nid == NUMA_NO_NODE || m->pages[i].nid == nid))
-			n++;
+	for (unsigned i = 0; i < m->nr_nodes; i++)
+		if (nid == NUMA_NO_NODE || nid == (int)i)
+			n += m->nr_free[i];
 	return n;
 }
 

@@ -3,8 +3,9 @@
  * model.h - the naive buddy model the fuzz target compares against.
  *
  * Written from spec/buddy.md and the Contract in lib/buddy.h alone,
- * independently of lib/buddy.c: an array of per-page records and nothing
- * else. Per-CPU caches do not exist here: a cached page is a free page.
+ * independently of lib/buddy.c: an array of per-page records, and the count
+ * of free records per node kept next to it. Per-CPU caches do not exist
+ * here: a cached page is a free page.
  * Return values follow lib/buddy.h exactly.
  */
 #ifndef MMSTACK_FUZZ_BUDDY_MODEL_H
@@ -59,6 +60,11 @@ int bm_alloc_contig_range(struct bm *m, uint64_t start, uint64_t end);
 int bm_alloc_contig_pages(struct bm *m, uint64_t nr, int nid, uint64_t *pfn);
 int bm_drain(struct bm *m, unsigned cpu); /* argument check only */
 
+/* The records of the whole span, for comparisons that read many pages:
+ * the record of pfn is [pfn - *start_pfn], for pfn in [*start_pfn, *end_pfn). */
+const struct bm_page *bm_records(const struct bm *m, uint64_t *start_pfn, uint64_t *end_pfn);
+unsigned bm_nr_nodes(const struct bm *m);
+unsigned bm_nr_cpus(const struct bm *m);
 /* The record of a pfn; false outside the span. */
 bool bm_page(const struct bm *m, uint64_t pfn, struct bm_page *out);
 uint64_t bm_nr_free(const struct bm *m, int nid); /* nid NUMA_NO_NODE: all */

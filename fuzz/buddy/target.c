@@ -34,6 +34,7 @@ struct world {
 	int impl_rc;       /* the implementation's last allocation, for the model */
 	uint64_t impl_pfn;
 	uint64_t block;    /* pages in a max-order block */
+	unsigned nr_cpus, nr_nodes, max_order; /* of the config */
 	uint64_t lo, hi;   /* the pages the last op can have touched (see touch) */
 	uint64_t cached;   /* pages in the per-CPU caches after the last op */
 	bool changed_on_error; /* an op failed and still moved pages (see below) */
@@ -111,14 +112,27 @@ struct hidden {
 	uint64_t blocks[BUDDY_MAX_NODES][BUDDY_MAX_ORDER_LIMIT + 1];
 };
 
-static void hidden_take(const struct buddy *b, struct hidden *h)
+/* Only the config's cpus, nodes and orders: the rest is none on both
+ * sides. */
+static void hidden_take(const struct world *w, struct hidden *h)
 {
-	memset(h, 0, sizeof(*h));
-	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
-		h->cached[cpu] = buddy_nr_cached(b, cpu);
-	for (unsigned nid = 0; nid < buddy_nr_nodes(b); nid++)
-		for (unsigned o = 0; o <= buddy_max_order(b); o++)
-			h->blocks[nid][o] = buddy_nr_free_blocks(b, (int)nid, o);
+	for (unsigned cpu = 0; cpu < w->nr_cpus; cpu++)
+		h->cached[cpu] = buddy_nr_cached(w->b, cpu);
+	for (unsigned nid = 0; nid < w->nr_nodes; nid++)
+		for (unsigned o = 0; o <= w->max_order; o++)
+			h->blocks[nid][o] = buddy_nr_free_blocks(w->b, (int)nid, o);
+}
+
+static bool hidden_same(const struct world *w, const struct hidden *a, const struct hidden *b)
+{
+	for (unsigned cpu = 0; cpu < w->nr_cpus; cpu++)
+		if (a->cached[cpu] != b->cached[cpu])
+			return false;
+	for (unsigned nid = 0; nid < w->nr_nodes; nid++)
+		for (unsigned o = 0; o <= w->max_order; o++)
+			if (a->blocks[nid][o] != b->blocks[nid][o])
+				return false;
+	return true;
 }
 
 static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
@@ -126,11 +140,11 @@ static struct fz_result i_alloc_pages(void *w, const uint64_t *a)
 	struct hidden before, after;
 	uint64_t pfn = 0;
 
-	hidden_take(W->b, &before);
+	hidden_take(W, &before);
 	W->impl_rc = buddy_alloc_pages(W->b, u_arg(a[0]), nid_arg(a[1]), &pfn);
 	if (W->impl_rc) {
-		hidden_take(W->b, &after);
-		if (memcmp(&before, &after, sizeof(before)))
+		hidden_take(W, &after);
+		if (!hidden_same(W, &before, &after))
 			W->changed_on_error = true;
 	}
 	W->impl_pfn = pfn;
@@ -383,6 +397,9 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	if (!w->m || buddy_create(&w->b, &bc) != 0)
 		abort();
 	w->block = (uint64_t)1 << bc.max_order;
+	w->nr_cpus = bc.nr_cpus;
+	w->nr_nodes = bc.nr_nodes;
+	w->max_order = bc.max_order;
 	w->lo = UINT64_MAX;
 	/* The memory map: up to three ranges with holes between them. Boot is
 	 * part of the config, not of the ops: both sides must accept it. */
@@ -416,12 +433,12 @@ static const char *check(void *w)
 	return buddy_check(W->b);
 }
 
-static uint64_t nr_cached(const struct buddy *b)
+static uint64_t nr_cached(const struct world *w)
 {
 	uint64_t n = 0;
 
-	for (unsigned cpu = 0; cpu < BUDDY_MAX_CPUS; cpu++)
-		n += buddy_nr_cached(b, cpu);
+	for (unsigned cpu = 0; cpu < w->nr_cpus; cpu++)
+		n += buddy_nr_cached(w->b, cpu);
 	return n;
 }
 
@@ -433,7 +450,7 @@ static uint64_t nr_cached(const struct buddy *b)
 static const char *compare(void *w, char *buf, size_t len)
 {
 	const char *e = NULL;
-	uint64_t cached = nr_cached(W->b);
+	uint64_t cached = nr_cached(W);
 	bool emptied = W->cached && !cached;
 
 	if (W->changed_on_error) {
