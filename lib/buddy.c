@@ -115,7 +115,7 @@ static inline void touch(struct buddy *b, uint64_t pfn, uint64_t n)
 		w->hi = pfn + n;
 }
 
-static bool in_span(const struct buddy *b, uint64_t pfn)
+static inline bool in_span(const struct buddy *b, uint64_t pfn)
 {
 	return pfn >= b->start && pfn < b->end;
 }

@@ -428,9 +428,16 @@ static void destroy(void *w)
 	free(w);
 }
 
+/* After every op buddy_check (the lists, and the pages changed since the
+ * last one); where the whole state is compared, every page. */
 static const char *check(void *w)
 {
 	return buddy_check(W->b);
+}
+
+static const char *check_full(void *w)
+{
+	return buddy_check_full(W->b);
 }
 
 static uint64_t nr_cached(const struct world *w)
@@ -512,6 +519,7 @@ static const struct fz_target target = {
 	.compare = compare,
 	.compare_full = compare_full,
 	.check = check,
+	.check_full = check_full,
 	.dump = dump,
 };
 
