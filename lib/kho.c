@@ -44,9 +44,19 @@ struct kho_leaf {
 };
 
 /* One order of one set: the root (NULL when empty) and its folio count. */
+/* The shape of one order's table, from the span. */
+struct geo {
+	uint64_t klo, khi;   /* keys whose folio lies in the span: [klo, khi) */
+	uint64_t leaf0;      /* the first leaf: klo >> LEAF_SHIFT */
+	uint64_t nleaves;
+	unsigned levels;     /* inner levels (root included); 0: no key fits */
+	unsigned root_slots;
+};
+
 struct ktable {
 	void **root;
 	uint64_t nr;
+	struct geo geo; /* its order's shape, worked out at creation */
 };
 
 struct kset {
@@ -65,16 +75,7 @@ struct kho {
 	struct ktable tables[]; /* 2 * (max_order + 1) */
 };
 
-/* The shape of one order's table, from the span. */
-struct geo {
-	uint64_t klo, khi;   /* keys whose folio lies in the span: [klo, khi) */
-	uint64_t leaf0;      /* the first leaf: klo >> LEAF_SHIFT */
-	uint64_t nleaves;
-	unsigned levels;     /* inner levels (root included); 0: no key fits */
-	unsigned root_slots;
-};
-
-static struct geo geometry(const struct kho *k, unsigned order)
+static struct geo shape(const struct kho *k, unsigned order)
 {
 	struct geo g = { 0 };
 	unsigned bits, shift;
@@ -91,6 +92,11 @@ static struct geo geometry(const struct kho *k, unsigned order)
 	shift = NODE_SHIFT * (g.levels - 1);
 	g.root_slots = (unsigned)(((g.nleaves - 1) >> shift) + 1);
 	return g;
+}
+
+static struct geo geometry(const struct kho *k, unsigned order)
+{
+	return k->tables[order].geo;
 }
 
 /* The slot of a (relative) leaf index at an inner level (0: the level
@@ -602,6 +608,8 @@ int kho_create(struct kho **out, const struct kho_config *cfg)
 	k->meta = cfg->meta;
 	k->set[KHO_PRESERVED].t = k->tables;
 	k->set[KHO_INCOMING].t = k->tables + cfg->max_order + 1;
+	for (unsigned o = 0; o <= k->max_order; o++)
+		k->set[KHO_PRESERVED].t[o].geo = k->set[KHO_INCOMING].t[o].geo = shape(k, o);
 	*out = k;
 	return 0;
 }
