@@ -8,13 +8,15 @@
  * the lowest offset in that chunk; a new chunk only when nothing fits),
  * its memory must read zero in every CPU's unit, and then
  * the target writes a signature into every byte of every CPU's copy (a
- * distinct one per object, CPU and byte). Before a free, and on a verify
- * op, every byte of every live object in every unit is read back; after
- * every op the first and last byte of each are. After every op the chunks
- * and their slots, the counters, and buddy's free pages must be what the
- * model says, and percpu_check must pass; every FZ_FULL_EVERY ops and
- * after the last, so must the populated pages of every unit (through
- * vmalloc's page tables) and every layer's check.
+ * distinct one per object, CPU and byte). Before a free every byte of
+ * the object in every unit is read back, and on a verify op every byte of
+ * every live object; after every op the first and last byte of each
+ * object in the chunk the op allocated from or freed to. After every op
+ * the chunks and their slots, the counters, and buddy's free pages must
+ * be what the model says, and percpu_check must pass; every FZ_FULL_EVERY
+ * ops and after the last, so must the first and last byte of every
+ * object, the populated pages of every unit (through vmalloc's page
+ * tables) and every layer's check.
  *
  * The header sets the shape: cpus, nodes, page size, unit pages, the pages
  * of memory (few enough that buddy runs out), and whether pages are
