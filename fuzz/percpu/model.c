@@ -7,11 +7,12 @@
  * granules; the lowest fit and the largest free run are found by walking
  * it (memchr from one edge of a run to the next). Next to the painted
  * array, plain counts kept as it is painted: the granules held on each
- * page, the objects in each chunk, the longest free run (rewalked after
- * every paint). A chunk whose longest run is shorter than a request has
- * no fit for it and is not walked. The implementation chooses where chunks go (their
- * vmalloc addresses); the model learns a chunk when the implementation
- * makes one and checks that it had to.
+ * page (and the pages with any), the objects in each chunk, the longest
+ * free run (rewalked after every paint). A chunk whose longest run is
+ * shorter than a request has no fit for it and is not walked. The
+ * implementation chooses where chunks go (their vmalloc addresses); the
+ * model learns a chunk when the implementation makes one and checks that
+ * it had to.
  *
  * The model takes its memory from malloc and aborts when the host runs out:
  * that is never a behaviour under test.
@@ -45,6 +46,7 @@ struct pm {
 	unsigned nchunks, chunk_cap;
 	struct pm_object *objects;
 	unsigned nobjects, object_cap;
+	uint64_t covered; /* pages (of one unit) with a used granule, all chunks */
 };
 
 static void *grow(void *p, unsigned *cap, size_t elem)
@@ -195,10 +197,13 @@ static void paint(struct pm *m, unsigned ci, uint64_t off, uint64_t bits, uint8_
 		n = (p + 1) * m->page_granules - g;
 		if (n > end - g)
 			n = end - g;
-		if (v)
+		if (v) {
+			m->covered += !c->page_used[p];
 			c->page_used[p] += (uint32_t)n;
-		else
+		} else {
 			c->page_used[p] -= (uint32_t)n;
+			m->covered -= !c->page_used[p];
+		}
 	}
 	c->largest = scan_largest_run(m, ci);
 }
@@ -417,12 +422,7 @@ uint64_t pm_live_bytes(const struct pm *m)
 
 uint64_t pm_covered_pages(const struct pm *m)
 {
-	uint64_t n = 0;
-
-	for (unsigned ci = 0; ci < m->nchunks; ci++)
-		for (uint64_t p = 0; p < m->unit_bytes / m->page; p++)
-			n += pm_page_covered(m, ci, p);
-	return n;
+	return m->covered;
 }
 
 unsigned pm_empty_chunks(const struct pm *m)

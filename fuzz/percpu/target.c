@@ -397,18 +397,17 @@ static const char *compare_data(struct world *w, uint64_t lo, uint64_t hi, bool 
 
 /* The objects whose pages the last op can have populated or depopulated:
  * those of the chunk it allocated from or freed to ([*lo, *hi), its first
- * unit). False when it touched no chunk. */
-static bool touched_chunk(struct world *w, uint64_t *lo, uint64_t *hi)
+ * unit), one of the chunks l (the model's, compared). False when it
+ * touched none. */
+static bool touched_chunk(const struct world *w, const struct chunks *l, uint64_t *lo,
+			  uint64_t *hi)
 {
-	for (unsigned i = 0; w->touched && i < pm_nr_chunks(w->m); i++) {
-		unsigned slot;
-
-		pm_chunk(w->m, i, lo, &slot);
-		if (w->touched_ptr >= *lo && w->touched_ptr - *lo < w->unit_bytes) {
+	for (unsigned i = 0; w->touched && i < l->n; i++)
+		if (w->touched_ptr >= l->base[i] && w->touched_ptr - l->base[i] < w->unit_bytes) {
+			*lo = l->base[i];
 			*hi = *lo + w->unit_bytes;
 			return true;
 		}
-	}
 	return false;
 }
 
@@ -463,7 +462,7 @@ static const char *compare(void *w, char *buf, size_t len)
 	if (W->verify_all) {
 		if (compare_data(W, 0, UINT64_MAX, true, buf, len))
 			return buf;
-	} else if (touched_chunk(W, &lo, &hi) && compare_data(W, lo, hi, false, buf, len)) {
+	} else if (touched_chunk(W, &impl, &lo, &hi) && compare_data(W, lo, hi, false, buf, len)) {
 		return buf;
 	}
 	W->verify_all = false;
@@ -483,18 +482,21 @@ static const char *compare_full(void *w, char *buf, size_t len)
 		unsigned slot;
 
 		pm_chunk(W->m, i, &base, &slot);
-		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++)
+		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++) {
+			bool covered = pm_page_covered(W->m, i, p);
+
 			for (unsigned cpu = 0; cpu < W->ncpus; cpu++) {
 				uint64_t at = base + cpu * W->unit_bytes + p * W->page, pfn;
 				bool mapped = !vmalloc_to_pfn(W->v, at, &pfn);
 
-				if (mapped != pm_page_covered(W->m, i, p)) {
+				if (mapped != covered) {
 					snprintf(buf, len, "chunk 0x%" PRIx64 " cpu %u page %" PRIu64
 						 " is %spopulated, model: %s", base, cpu, p,
 						 mapped ? "" : "not ", mapped ? "no object on it" : "an object on it");
 					return buf;
 				}
 			}
+		}
 	}
 	return NULL;
 }
