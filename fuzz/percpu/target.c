@@ -126,9 +126,8 @@ static bool verify_run(struct world *w, const struct pm_object *o, unsigned cpu,
 {
 	for (uint64_t run, d = 0; d < n; d += run) {
 		const uint8_t *p = host_run(w, o->ptr, cpu, i + d, i + n, &run);
-		uint64_t j = 0;
-
 		const uint8_t *exp = want ? want + d : zero_page;
+		uint64_t j = 0;
 
 		if (p && !memcmp(p, exp, (size_t)run))
 			continue;
@@ -146,18 +145,17 @@ static bool verify_run(struct world *w, const struct pm_object *o, unsigned cpu,
 	return true;
 }
 
-/* Check every byte of every copy of o (zero, or its signature), or just
- * the first and last byte; the first difference goes to pending. */
-static bool verify(struct world *w, const struct pm_object *o, bool zero, bool full)
+/* Check every byte of every copy of o against its signature, or just the
+ * first and last byte; the first difference goes to pending. */
+static bool verify(struct world *w, const struct pm_object *o, bool full)
 {
 	if (!w->backing || !o->bytes)
 		return true;
 	for (unsigned cpu = 0; cpu < w->ncpus; cpu++) {
 		uint64_t last = o->bytes - 1;
-		uint8_t first_b = zero ? 0 : sig(o->tag, cpu, 0), last_b = zero ? 0 : sig(o->tag, cpu, last);
+		uint8_t first_b = sig(o->tag, cpu, 0), last_b = sig(o->tag, cpu, last);
 
-		if (full ? !verify_run(w, o, cpu, 0, o->bytes,
-				       zero ? NULL : sig_fill(w, o->tag, cpu, o->bytes))
+		if (full ? !verify_run(w, o, cpu, 0, o->bytes, sig_fill(w, o->tag, cpu, o->bytes))
 			 : !verify_run(w, o, cpu, 0, 1, &first_b) ||
 				   !verify_run(w, o, cpu, last, 1, &last_b))
 			return false;
@@ -165,7 +163,10 @@ static bool verify(struct world *w, const struct pm_object *o, bool zero, bool f
 	return true;
 }
 
-static void write_sig(struct world *w, const struct pm_object *o)
+/* A new object: every byte of every copy must read zero (the first that
+ * does not goes to pending), and then holds its signature; one translation
+ * a page for both. */
+static void fill_new(struct world *w, const struct pm_object *o)
 {
 	if (!w->backing)
 		return;
@@ -175,8 +176,11 @@ static void write_sig(struct world *w, const struct pm_object *o)
 		for (uint64_t i = 0, run; i < o->bytes; i += run) {
 			uint8_t *p = host_run(w, o->ptr, cpu, i, o->bytes, &run);
 
-			if (p)
-				memcpy(p, want + i, (size_t)run);
+			if (!p || memcmp(p, zero_page, (size_t)run)) {
+				verify_run(w, o, cpu, i, run, NULL); /* says where */
+				return;
+			}
+			memcpy(p, want + i, (size_t)run);
 		}
 	}
 }
@@ -197,8 +201,7 @@ static struct fz_result i_alloc(void *w, const uint64_t *a)
 	if (!rc) { /* zeroed in every unit, then the client's data */
 		struct pm_object o = { ptr, (a[0] + 3) / 4 * 4, W->next_tag };
 
-		if (verify(W, &o, true, true))
-			write_sig(W, &o);
+		fill_new(W, &o);
 	}
 	return fz_val(rc, ptr);
 }
@@ -219,7 +222,7 @@ static struct fz_result i_free(void *w, const uint64_t *a)
 
 	for (unsigned i = 0; i < pm_nr_objects(W->m); i++)
 		if (pm_object(W->m, i)->ptr == ptr && !W->pending[0])
-			verify(W, pm_object(W->m, i), false, true);
+			verify(W, pm_object(W->m, i), true);
 	W->touched = true;
 	W->touched_ptr = ptr;
 	return fz_rc(percpu_free(W->pc, ptr));
@@ -387,7 +390,7 @@ static const char *compare_data(struct world *w, uint64_t lo, uint64_t hi, bool 
 	for (unsigned i = 0; i < pm_nr_objects(w->m); i++) {
 		const struct pm_object *o = pm_object(w->m, i);
 
-		if (o->ptr >= lo && o->ptr < hi && !verify(w, o, false, full)) {
+		if (o->ptr >= lo && o->ptr < hi && !verify(w, o, full)) {
 			snprintf(buf, len, "%s", w->pending);
 			return buf;
 		}
