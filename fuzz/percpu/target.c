@@ -198,7 +198,9 @@ static struct fz_result i_alloc(void *w, const uint64_t *a)
 	W->impl_ptr = ptr;
 	W->touched = !rc;
 	W->touched_ptr = ptr;
-	if (!rc) { /* zeroed in every unit, then the client's data */
+	/* Zeroed in every unit, then the client's data (a size the contract
+	 * refuses is the model's to report, not the buffers'). */
+	if (!rc && a[0] <= W->unit_bytes) {
 		struct pm_object o = { ptr, (a[0] + 3) / 4 * 4, W->next_tag };
 
 		fill_new(W, &o);
