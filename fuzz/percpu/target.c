@@ -11,12 +11,12 @@
  * distinct one per object, CPU and byte). Before a free every byte of
  * the object in every unit is read back, and on a verify op every byte of
  * every live object; after every op the first and last byte of each
- * object in the chunk the op allocated from or freed to. After every op
- * the chunks and their slots, the counters, and buddy's free pages must
- * be what the model says, and percpu_check must pass; every FZ_FULL_EVERY
- * ops and after the last, so must the first and last byte of every
- * object, the populated pages of every unit (through vmalloc's page
- * tables) and every layer's check.
+ * object in the chunk the op allocated from or freed to (in every chunk
+ * after a failed alloc). After every op the chunks and their slots, the
+ * counters, and buddy's free pages must be what the model says, and
+ * percpu_check must pass; every FZ_FULL_EVERY ops and after the last, so
+ * must the first and last byte of every object, the populated pages of
+ * every unit (through vmalloc's page tables) and every layer's check.
  *
  * The header sets the shape: cpus, nodes, page size, unit pages, the pages
  * of memory (few enough that buddy runs out), and whether pages are
@@ -51,6 +51,7 @@ struct world {
 	uint8_t *want;     /* unit_bytes: what an object's copy must hold */
 	bool touched;      /* the last op allocated or freed at touched_ptr */
 	uint64_t touched_ptr;
+	bool touched_any;  /* ... or an alloc failed, maybe after populating */
 };
 
 /* What a fresh object reads, a page at a time (pages are at most 1 KiB). */
@@ -198,6 +199,7 @@ static struct fz_result i_alloc(void *w, const uint64_t *a)
 	W->impl_ptr = ptr;
 	W->touched = !rc;
 	W->touched_ptr = ptr;
+	W->touched_any = rc != 0;
 	/* Zeroed in every unit, then the client's data (a size the contract
 	 * refuses is the model's to report, not the buffers'). */
 	if (!rc && a[0] <= W->unit_bytes) {
@@ -418,8 +420,9 @@ static bool touched_chunk(const struct world *w, const struct chunks *l, uint64_
 
 /* After every op: the chunks and their slots, the counters, buddy's free
  * pages, and the first and last byte of the objects in the chunk the op
- * allocated from or freed to (every byte of every object after a verify
- * op). */
+ * allocated from or freed to (of every object after an alloc that failed:
+ * its chunk is not known, and it may have populated pages and let them go
+ * again; every byte of every object after a verify op). */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	static struct chunks impl;
@@ -464,14 +467,14 @@ static const char *compare(void *w, char *buf, size_t len)
 			 buddy_nr_free(W->b, NUMA_NO_NODE), W->free0 - pages * W->ncpus);
 		return buf;
 	}
-	if (W->verify_all) {
-		if (compare_data(W, 0, UINT64_MAX, true, buf, len))
+	if (W->verify_all || W->touched_any) {
+		if (compare_data(W, 0, UINT64_MAX, W->verify_all, buf, len))
 			return buf;
 	} else if (touched_chunk(W, &impl, &lo, &hi) && compare_data(W, lo, hi, false, buf, len)) {
 		return buf;
 	}
 	W->verify_all = false;
-	W->touched = false;
+	W->touched = W->touched_any = false;
 	return NULL;
 }
 
