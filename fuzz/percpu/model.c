@@ -4,10 +4,15 @@
  *
  * Written from the contract in lib/percpu.h, not from lib/percpu.c: no
  * bitmaps with hints, no slot lists. A chunk is a painted array of
- * granules; the lowest fit, the largest free run and a chunk's slot are
- * found by walking it. The implementation chooses where chunks go (their
- * vmalloc addresses); the model learns a chunk when the implementation
- * makes one and checks that it had to.
+ * granules; the lowest fit and the largest free run are found by walking
+ * it (memchr from one edge of a run to the next). Next to the painted
+ * array, plain counts kept as it is painted: the granules held on each
+ * page (and the pages with any), the objects in each chunk, the longest
+ * free run (rewalked after every paint). A chunk whose longest run is
+ * shorter than a request has no fit for it and is not walked. The
+ * implementation chooses where chunks go (their vmalloc addresses); the
+ * model learns a chunk when the implementation makes one and checks that
+ * it had to.
  *
  * The model takes its memory from malloc and aborts when the host runs out:
  * that is never a behaviour under test.
@@ -26,6 +31,8 @@
 struct pm_chunk {
 	uint64_t base;
 	uint8_t *used; /* per granule of a unit: 1 while a live object holds it */
+	uint32_t *page_used; /* per page of a unit: its granules that are used */
+	unsigned nobjects;   /* live objects in the chunk */
 	uint64_t largest; /* the longest run of free granules, rescanned on change */
 	int64_t fit;   /* first fit, during one alloc: the lowest fit, or -1 */
 	unsigned slot; /* ... and the chunk's slot */
@@ -39,6 +46,7 @@ struct pm {
 	unsigned nchunks, chunk_cap;
 	struct pm_object *objects;
 	unsigned nobjects, object_cap;
+	uint64_t covered; /* pages (of one unit) with a used granule, all chunks */
 };
 
 static void *grow(void *p, unsigned *cap, size_t elem)
@@ -83,8 +91,10 @@ void pm_destroy(struct pm *m)
 {
 	if (!m)
 		return;
-	for (unsigned i = 0; i < m->nchunks; i++)
+	for (unsigned i = 0; i < m->nchunks; i++) {
 		free(m->chunks[i].used);
+		free(m->chunks[i].page_used);
+	}
 	free(m->chunks);
 	free(m->objects);
 	free(m);
@@ -94,12 +104,26 @@ void pm_destroy(struct pm *m)
 
 static unsigned objects_in(const struct pm *m, unsigned ci)
 {
-	unsigned n = 0;
+	return m->chunks[ci].nobjects;
+}
 
-	for (unsigned i = 0; i < m->nobjects; i++)
-		n += m->objects[i].ptr >= m->chunks[ci].base &&
-		     m->objects[i].ptr - m->chunks[ci].base < m->unit_bytes;
-	return n;
+/* The first granule from g on that is v (0 free, 1 used), or the end. */
+static uint64_t next_is(const struct pm *m, const uint8_t *u, uint64_t g, uint8_t v)
+{
+	const uint8_t *p = g < m->granules ? memchr(u + g, v, (size_t)(m->granules - g)) : NULL;
+
+	return p ? (uint64_t)(p - u) : m->granules;
+}
+
+/* The first free run [*s, *e) from granule g on: false when there is none.
+ * Every run, lowest first: for (s, e = 0; free_run(m, u, e, &s, &e);). */
+static bool free_run(const struct pm *m, const uint8_t *u, uint64_t g, uint64_t *s, uint64_t *e)
+{
+	*s = next_is(m, u, g, 0);
+	if (*s == m->granules)
+		return false;
+	*e = next_is(m, u, *s, 1);
+	return true;
 }
 
 /* The lowest granule offset of an aligned free run of bits, or -1. */
@@ -107,32 +131,25 @@ static int64_t lowest_fit(const struct pm *m, unsigned ci, uint64_t bits, uint64
 {
 	const uint8_t *u = m->chunks[ci].used;
 
-	for (uint64_t s = 0; s < m->granules;) {
-		uint64_t e, a;
+	if (m->chunks[ci].largest < bits)
+		return -1; /* no run is long enough */
+	for (uint64_t s, e = 0; free_run(m, u, e, &s, &e);) {
+		uint64_t a = (s + align - 1) / align * align;
 
-		if (u[s]) {
-			s++;
-			continue;
-		}
-		for (e = s; e < m->granules && !u[e]; e++)
-			;
-		a = (s + align - 1) / align * align;
 		if (a < e && e - a >= bits)
 			return (int64_t)a;
-		s = e;
 	}
 	return -1;
 }
 
 static uint64_t scan_largest_run(const struct pm *m, unsigned ci)
 {
-	uint64_t best = 0, run = 0;
+	const uint8_t *u = m->chunks[ci].used;
+	uint64_t best = 0;
 
-	for (uint64_t g = 0; g < m->granules; g++) {
-		run = m->chunks[ci].used[g] ? 0 : run + 1;
-		if (run > best)
-			best = run;
-	}
+	for (uint64_t s, e = 0; free_run(m, u, e, &s, &e);)
+		if (e - s > best)
+			best = e - s;
 	return best;
 }
 
@@ -153,10 +170,7 @@ static unsigned slot_of(const struct pm *m, unsigned ci)
 
 bool pm_page_covered(const struct pm *m, unsigned ci, uint64_t p)
 {
-	for (uint64_t g = p * m->page_granules; g < (p + 1) * m->page_granules; g++)
-		if (m->chunks[ci].used[g])
-			return true;
-	return false;
+	return m->chunks[ci].page_used[p] != 0;
 }
 
 /* Pages buddy must give to place bits at off in chunk ci: the ones no
@@ -170,10 +184,28 @@ static uint64_t pages_needed(const struct pm *m, unsigned ci, uint64_t off, uint
 	return n * m->nr_cpus;
 }
 
+/* Paint [off, off + bits) used (v = 1) or free (v = 0), counting the
+ * granules on each page it touches. */
 static void paint(struct pm *m, unsigned ci, uint64_t off, uint64_t bits, uint8_t v)
 {
-	memset(m->chunks[ci].used + off, v, (size_t)bits);
-	m->chunks[ci].largest = scan_largest_run(m, ci);
+	struct pm_chunk *c = &m->chunks[ci];
+
+	memset(c->used + off, v, (size_t)bits);
+	for (uint64_t g = off, end = off + bits, n; g < end; g += n) {
+		uint64_t p = g / m->page_granules;
+
+		n = (p + 1) * m->page_granules - g;
+		if (n > end - g)
+			n = end - g;
+		if (v) {
+			m->covered += !c->page_used[p];
+			c->page_used[p] += (uint32_t)n;
+		} else {
+			c->page_used[p] -= (uint32_t)n;
+			m->covered -= !c->page_used[p];
+		}
+	}
+	c->largest = scan_largest_run(m, ci);
 }
 
 /* ---- operations ---- */
@@ -184,6 +216,7 @@ static void add_object(struct pm *m, unsigned ci, uint64_t off, uint64_t bits, u
 		m->objects = grow(m->objects, &m->object_cap, sizeof(*m->objects));
 	m->objects[m->nobjects++] = (struct pm_object){ m->chunks[ci].base + off * GRANULE,
 							 bits * GRANULE, tag };
+	m->chunks[ci].nobjects++;
 	paint(m, ci, off, bits, 1);
 }
 
@@ -205,8 +238,11 @@ static int add_chunk(struct pm *m, uint64_t base)
 	memmove(&m->chunks[at + 1], &m->chunks[at], (m->nchunks - at) * sizeof(*m->chunks));
 	m->chunks[at].base = base;
 	m->chunks[at].used = calloc((size_t)m->granules, 1);
-	if (!m->chunks[at].used)
+	m->chunks[at].page_used = calloc((size_t)(m->granules / m->page_granules),
+					 sizeof(*m->chunks[at].page_used));
+	if (!m->chunks[at].used || !m->chunks[at].page_used)
 		abort();
+	m->chunks[at].nobjects = 0;
 	m->chunks[at].largest = m->granules;
 	m->nchunks++;
 	return (int)at;
@@ -215,6 +251,7 @@ static int add_chunk(struct pm *m, uint64_t base)
 static void drop_chunk(struct pm *m, unsigned ci)
 {
 	free(m->chunks[ci].used);
+	free(m->chunks[ci].page_used);
 	memmove(&m->chunks[ci], &m->chunks[ci + 1], (m->nchunks - ci - 1) * sizeof(*m->chunks));
 	m->nchunks--;
 }
@@ -241,16 +278,11 @@ int pm_alloc(struct pm *m, uint64_t size, uint64_t align, int impl_rc, uint64_t 
 		for (unsigned i = 0; i < m->nchunks; i++) {
 			const uint8_t *u = m->chunks[i].used;
 
-			for (uint64_t s = 0, e; s < m->granules; s = e) {
-				uint64_t a;
+			if (m->chunks[i].largest < bits)
+				continue; /* no run is long enough */
+			for (uint64_t s, e = 0; free_run(m, u, e, &s, &e);) {
+				uint64_t a = (s + abits - 1) / abits * abits;
 
-				if (u[s]) {
-					e = s + 1;
-					continue;
-				}
-				for (e = s; e < m->granules && !u[e]; e++)
-					;
-				a = (s + abits - 1) / abits * abits;
 				if (a < e && e - a >= bits && (best_ci < 0 || e - s < best_len)) {
 					best_ci = (int)i;
 					best_len = e - s;
@@ -329,6 +361,7 @@ int pm_free(struct pm *m, uint64_t ptr, bool *gone, uint64_t *gone_base)
 		if (ci == m->nchunks)
 			abort(); /* an object outside every chunk: the model is broken */
 		paint(m, ci, (ptr - m->chunks[ci].base) / GRANULE, o->bytes / GRANULE, 0);
+		m->chunks[ci].nobjects--;
 		*o = m->objects[--m->nobjects];
 		/* A chunk left without objects goes when another has none. */
 		if (!objects_in(m, ci) && pm_empty_chunks(m) > 1) {
@@ -389,12 +422,7 @@ uint64_t pm_live_bytes(const struct pm *m)
 
 uint64_t pm_covered_pages(const struct pm *m)
 {
-	uint64_t n = 0;
-
-	for (unsigned ci = 0; ci < m->nchunks; ci++)
-		for (uint64_t p = 0; p < m->unit_bytes / m->page; p++)
-			n += pm_page_covered(m, ci, p);
-	return n;
+	return m->covered;
 }
 
 unsigned pm_empty_chunks(const struct pm *m)

@@ -3,9 +3,10 @@
  * model.h - the naive model of the per-CPU allocator (see percpu.h for
  * the contract it checks).
  *
- * Chunks as painted maps (one byte per 4-byte granule: which live object
- * holds it), live objects as a plain array, and every question (lowest fit,
- * largest free run, slot, covered pages) answered by a linear scan.
+ * Chunks as painted maps (one byte per 4-byte granule: whether a live
+ * object holds it), live objects as a plain array; the lowest fit and the
+ * largest free run answered by walking the map, and counts (granules used
+ * per page, objects per chunk, pages covered) kept as it is painted.
  */
 #ifndef MMSTACK_FUZZ_PERCPU_MODEL_H
 #define MMSTACK_FUZZ_PERCPU_MODEL_H

@@ -8,13 +8,15 @@
  * the lowest offset in that chunk; a new chunk only when nothing fits),
  * its memory must read zero in every CPU's unit, and then
  * the target writes a signature into every byte of every CPU's copy (a
- * distinct one per object, CPU and byte). Before a free, and on a verify
- * op, every byte of every live object in every unit is read back; after
- * every op the first and last byte of each are. After every op the chunks
- * and their slots, the counters, and buddy's free pages must be what the
- * model says, and percpu_check must pass; every FZ_FULL_EVERY ops and
- * after the last, so must the populated pages of every unit (through
- * vmalloc's page tables) and every layer's check.
+ * distinct one per object, CPU and byte). Before a free every byte of
+ * the object in every unit is read back, and on a verify op every byte of
+ * every live object; after every op the first and last byte of each
+ * object in the chunk the op allocated from or freed to (in every chunk
+ * after a failed alloc). After every op the chunks and their slots, the
+ * counters, and buddy's free pages must be what the model says, and
+ * percpu_check must pass; every FZ_FULL_EVERY ops and after the last, so
+ * must the first and last byte of every object, the populated pages of
+ * every unit (through vmalloc's page tables) and every layer's check.
  *
  * The header sets the shape: cpus, nodes, page size, unit pages, the pages
  * of memory (few enough that buddy runs out), and whether pages are
@@ -46,18 +48,65 @@ struct world {
 	uint64_t free_before; /* buddy's free pages before it */
 	bool verify_all;   /* a verify op asked for every byte */
 	char pending[512]; /* a data failure the last op met, for compare() */
+	uint8_t *want;     /* unit_bytes: what an object's copy must hold */
+	bool touched;      /* the last op allocated or freed at touched_ptr */
+	uint64_t touched_ptr;
+	bool touched_any;  /* ... or an alloc failed, maybe after populating */
 };
+
+/* What a fresh object reads, a page at a time (pages are at most 1 KiB). */
+static const uint8_t zero_page[1024];
 
 #define W ((struct world *)w)
 
 /* ---- the data written into every CPU's copy ---- */
 
+/* The signature of object tag in cpu's copy: a seed mixed from both, and
+ * bytes 8k to 8k + 7 a hash of the seed and k, so that copies and objects
+ * differ everywhere. */
+static uint64_t sig_seed(uint64_t tag, unsigned cpu)
+{
+	uint64_t h = tag * 0x9e3779b97f4a7c15ull ^ ((uint64_t)cpu + 1) * 0xd1b54a32d192ed03ull;
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 29;
+}
+
+static uint64_t sig_mix(uint64_t seed, uint64_t k)
+{
+	uint64_t h = (seed ^ k) * 0x94d049bb133111ebull;
+
+	return h ^ h >> 32;
+}
+
+static uint64_t sig_word(uint64_t tag, unsigned cpu, uint64_t k)
+{
+	return sig_mix(sig_seed(tag, cpu), k);
+}
+
+/* Byte i: byte i % 8 of word i / 8 as it lies in memory. */
 static uint8_t sig(uint64_t tag, unsigned cpu, uint64_t i)
 {
-	uint64_t h = (tag * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)cpu << 48) ^ i;
+	uint64_t h = sig_word(tag, cpu, i / 8);
+	uint8_t b[8];
 
-	h *= 0xbf58476d1ce4e5b9ull;
-	return (uint8_t)(h >> 56);
+	memcpy(b, &h, sizeof(b));
+	return b[i % 8];
+}
+
+/* Bytes [0, n) of that signature (and up to the next multiple of 8: the
+ * buffer holds unit_bytes, a multiple of 8) into w->want. */
+static const uint8_t *sig_fill(struct world *w, uint64_t tag, unsigned cpu, uint64_t n)
+{
+	uint64_t seed = sig_seed(tag, cpu);
+
+	for (uint64_t k = 0; k * 8 < n; k++) {
+		uint64_t h = sig_mix(seed, k);
+
+		memcpy(w->want + k * 8, &h, sizeof(h));
+	}
+	return w->want;
 }
 
 /* The bytes of cpu's copy of the object at ptr from byte i to the end of
@@ -71,24 +120,24 @@ static uint8_t *host_run(struct world *w, uint64_t ptr, unsigned cpu, uint64_t i
 	return percpu_host(w->pc, ptr + i, cpu);
 }
 
-/* Bytes [i, i + n) of cpu's copy of o must read zero or their signature;
- * the first one that does not goes to pending. */
+/* Bytes [i, i + n) of cpu's copy of o must read want[0, n), or zero when
+ * want is NULL; the first one that does not goes to pending. */
 static bool verify_run(struct world *w, const struct pm_object *o, unsigned cpu, uint64_t i,
-		       uint64_t n, bool zero)
+		       uint64_t n, const uint8_t *want)
 {
-	for (uint64_t run; n; i += run, n -= run) {
-		const uint8_t *p = host_run(w, o->ptr, cpu, i, i + n, &run);
+	for (uint64_t run, d = 0; d < n; d += run) {
+		const uint8_t *p = host_run(w, o->ptr, cpu, i + d, i + n, &run);
+		const uint8_t *exp = want ? want + d : zero_page;
 		uint64_t j = 0;
-		uint8_t want = zero ? 0 : sig(o->tag, cpu, i);
 
-		while (p && j < run && p[j] == (want = zero ? 0 : sig(o->tag, cpu, i + j)))
-			j++;
-		if (p && j == run)
+		if (p && !memcmp(p, exp, (size_t)run))
 			continue;
+		while (p && j < run && p[j] == exp[j])
+			j++;
 		snprintf(w->pending, sizeof(w->pending),
 			 "object 0x%" PRIx64 " (%" PRIu64 " bytes), cpu %u, byte %" PRIu64
-			 ": %s, expected 0x%02x", o->ptr, o->bytes, cpu, i + j,
-			 p ? "wrong data" : "no memory", want);
+			 ": %s, expected 0x%02x", o->ptr, o->bytes, cpu, i + d + j,
+			 p ? "wrong data" : "no memory", exp[j]);
 		if (p)
 			snprintf(w->pending + strlen(w->pending), sizeof(w->pending) - strlen(w->pending),
 				 " (read 0x%02x)", p[j]);
@@ -97,31 +146,44 @@ static bool verify_run(struct world *w, const struct pm_object *o, unsigned cpu,
 	return true;
 }
 
-/* Check every byte of every copy of o (zero, or its signature), or just
- * the first and last byte; the first difference goes to pending. */
-static bool verify(struct world *w, const struct pm_object *o, bool zero, bool full)
+/* Check every byte of every copy of o against its signature, or just the
+ * first and last byte; the first difference goes to pending. */
+static bool verify(struct world *w, const struct pm_object *o, bool full)
 {
 	if (!w->backing || !o->bytes)
 		return true;
-	for (unsigned cpu = 0; cpu < w->ncpus; cpu++)
-		if (full ? !verify_run(w, o, cpu, 0, o->bytes, zero)
-			 : !verify_run(w, o, cpu, 0, 1, zero) ||
-				   !verify_run(w, o, cpu, o->bytes - 1, 1, zero))
+	for (unsigned cpu = 0; cpu < w->ncpus; cpu++) {
+		uint64_t last = o->bytes - 1;
+		uint8_t first_b = sig(o->tag, cpu, 0), last_b = sig(o->tag, cpu, last);
+
+		if (full ? !verify_run(w, o, cpu, 0, o->bytes, sig_fill(w, o->tag, cpu, o->bytes))
+			 : !verify_run(w, o, cpu, 0, 1, &first_b) ||
+				   !verify_run(w, o, cpu, last, 1, &last_b))
 			return false;
+	}
 	return true;
 }
 
-static void write_sig(struct world *w, const struct pm_object *o)
+/* A new object: every byte of every copy must read zero (the first that
+ * does not goes to pending), and then holds its signature; one translation
+ * a page for both. */
+static void fill_new(struct world *w, const struct pm_object *o)
 {
 	if (!w->backing)
 		return;
-	for (unsigned cpu = 0; cpu < w->ncpus; cpu++)
+	for (unsigned cpu = 0; cpu < w->ncpus; cpu++) {
+		const uint8_t *want = sig_fill(w, o->tag, cpu, o->bytes);
+
 		for (uint64_t i = 0, run; i < o->bytes; i += run) {
 			uint8_t *p = host_run(w, o->ptr, cpu, i, o->bytes, &run);
 
-			for (uint64_t j = 0; p && j < run; j++)
-				p[j] = sig(o->tag, cpu, i + j);
+			if (!p || memcmp(p, zero_page, (size_t)run)) {
+				verify_run(w, o, cpu, i, run, NULL); /* says where */
+				return;
+			}
+			memcpy(p, want + i, (size_t)run);
 		}
+	}
 }
 
 /* ---- ops ---- */
@@ -135,11 +197,15 @@ static struct fz_result i_alloc(void *w, const uint64_t *a)
 	rc = percpu_alloc(W->pc, a[0], a[1], &ptr);
 	W->impl_rc = rc;
 	W->impl_ptr = ptr;
-	if (!rc) { /* zeroed in every unit, then the client's data */
+	W->touched = !rc;
+	W->touched_ptr = ptr;
+	W->touched_any = rc != 0;
+	/* Zeroed in every unit, then the client's data (a size the contract
+	 * refuses is the model's to report, not the buffers'). */
+	if (!rc && a[0] <= W->unit_bytes) {
 		struct pm_object o = { ptr, (a[0] + 3) / 4 * 4, W->next_tag };
 
-		if (verify(W, &o, true, true))
-			write_sig(W, &o);
+		fill_new(W, &o);
 	}
 	return fz_val(rc, ptr);
 }
@@ -160,7 +226,9 @@ static struct fz_result i_free(void *w, const uint64_t *a)
 
 	for (unsigned i = 0; i < pm_nr_objects(W->m); i++)
 		if (pm_object(W->m, i)->ptr == ptr && !W->pending[0])
-			verify(W, pm_object(W->m, i), false, true);
+			verify(W, pm_object(W->m, i), true);
+	W->touched = true;
+	W->touched_ptr = ptr;
 	return fz_rc(percpu_free(W->pc, ptr));
 }
 static struct fz_result m_free(void *w, const uint64_t *a)
@@ -276,6 +344,9 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	w->unit_bytes = st.unit_bytes;
 	w->free0 = buddy_nr_free(w->b, NUMA_NO_NODE);
 	w->m = pm_create(w->ncpus, w->unit_bytes, page, !c[C_POLICY]);
+	w->want = malloc((size_t)w->unit_bytes);
+	if (!w->want || page > sizeof(zero_page))
+		abort();
 	return w;
 }
 
@@ -283,6 +354,7 @@ static void destroy(void *w)
 {
 	mm_machine_destroy(W->mach);
 	pm_destroy(W->m);
+	free(W->want);
 	free(w);
 }
 
@@ -314,13 +386,47 @@ static void collect(void *ctx, uint64_t base, unsigned slot)
 	l->n++;
 }
 
+/* The first and last byte of the objects in [lo, hi) (every byte with
+ * full); the first difference goes to buf. */
+static const char *compare_data(struct world *w, uint64_t lo, uint64_t hi, bool full, char *buf,
+				size_t len)
+{
+	for (unsigned i = 0; i < pm_nr_objects(w->m); i++) {
+		const struct pm_object *o = pm_object(w->m, i);
+
+		if (o->ptr >= lo && o->ptr < hi && !verify(w, o, full)) {
+			snprintf(buf, len, "%s", w->pending);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* The objects whose pages the last op can have populated or depopulated:
+ * those of the chunk it allocated from or freed to ([*lo, *hi), its first
+ * unit), one of the chunks l (the model's, compared). False when it
+ * touched none. */
+static bool touched_chunk(const struct world *w, const struct chunks *l, uint64_t *lo,
+			  uint64_t *hi)
+{
+	for (unsigned i = 0; w->touched && i < l->n; i++)
+		if (w->touched_ptr >= l->base[i] && w->touched_ptr - l->base[i] < w->unit_bytes) {
+			*lo = l->base[i];
+			*hi = *lo + w->unit_bytes;
+			return true;
+		}
+	return false;
+}
+
 /* After every op: the chunks and their slots, the counters, buddy's free
- * pages, and the first and last byte of every object (every byte after a
- * verify op). */
+ * pages, and the first and last byte of the objects in the chunk the op
+ * allocated from or freed to (of every object after an alloc that failed:
+ * its chunk is not known, and it may have populated pages and let them go
+ * again; every byte of every object after a verify op). */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	static struct chunks impl;
-	uint64_t pages = pm_covered_pages(W->m);
+	uint64_t pages = pm_covered_pages(W->m), lo, hi;
 	struct percpu_stats st;
 
 	if (W->pending[0]) {
@@ -361,36 +467,44 @@ static const char *compare(void *w, char *buf, size_t len)
 			 buddy_nr_free(W->b, NUMA_NO_NODE), W->free0 - pages * W->ncpus);
 		return buf;
 	}
-	for (unsigned i = 0; i < pm_nr_objects(W->m); i++)
-		if (!verify(W, pm_object(W->m, i), false, W->verify_all)) {
-			snprintf(buf, len, "%s", W->pending);
+	if (W->verify_all || W->touched_any) {
+		if (compare_data(W, 0, UINT64_MAX, W->verify_all, buf, len))
 			return buf;
-		}
+	} else if (touched_chunk(W, &impl, &lo, &hi) && compare_data(W, lo, hi, false, buf, len)) {
+		return buf;
+	}
 	W->verify_all = false;
+	W->touched = W->touched_any = false;
 	return NULL;
 }
 
-/* Every FZ_FULL_EVERY ops and at the end: which pages of every unit are
- * populated (exactly those an object lies on), one vmalloc lookup each. */
+/* Every FZ_FULL_EVERY ops and at the end: the first and last byte of every
+ * object, and which pages of every unit are populated (exactly those an
+ * object lies on), one vmalloc lookup each. */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
+	if (compare_data(W, 0, UINT64_MAX, false, buf, len))
+		return buf;
 	for (unsigned i = 0; i < pm_nr_chunks(W->m); i++) {
 		uint64_t base;
 		unsigned slot;
 
 		pm_chunk(W->m, i, &base, &slot);
-		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++)
+		for (uint64_t p = 0; p < W->unit_bytes / W->page; p++) {
+			bool covered = pm_page_covered(W->m, i, p);
+
 			for (unsigned cpu = 0; cpu < W->ncpus; cpu++) {
 				uint64_t at = base + cpu * W->unit_bytes + p * W->page, pfn;
 				bool mapped = !vmalloc_to_pfn(W->v, at, &pfn);
 
-				if (mapped != pm_page_covered(W->m, i, p)) {
+				if (mapped != covered) {
 					snprintf(buf, len, "chunk 0x%" PRIx64 " cpu %u page %" PRIu64
 						 " is %spopulated, model: %s", base, cpu, p,
 						 mapped ? "" : "not ", mapped ? "no object on it" : "an object on it");
 					return buf;
 				}
 			}
+		}
 	}
 	return NULL;
 }
