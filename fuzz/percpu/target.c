@@ -358,8 +358,9 @@ static void destroy(void *w)
 	free(w);
 }
 
-/* After every op the layer's check; where the whole state is compared, the
- * whole machine's (the layers below too). */
+/* After every op the layer's check (over the chunks changed since); where
+ * the whole state is compared, the whole machine's (the layers below too)
+ * and percpu's and vmalloc's over every chunk and area. */
 static const char *check(void *w)
 {
 	return percpu_check(W->pc);
@@ -367,7 +368,11 @@ static const char *check(void *w)
 
 static const char *check_full(void *w)
 {
-	return mm_machine_check(W->mach);
+	const char *e = mm_machine_check(W->mach);
+
+	if (!e)
+		e = percpu_check_full(W->pc);
+	return e ? e : vmalloc_check_full(mm_machine_vmalloc(W->mach));
 }
 
 struct chunks {
