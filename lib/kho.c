@@ -71,6 +71,10 @@ struct kho {
 	struct kset set[2];
 	bool restored;
 	uint64_t reserves;
+	/* The check's own record: true from a passed kho_check until the
+	 * next call that can change the instance (kho_check, which takes it
+	 * const, writes nothing else). */
+	bool checked;
 	struct mm_meta *meta;
 	struct ktable tables[]; /* 2 * (max_order + 1) */
 };
@@ -552,7 +556,7 @@ static const char *check_set(const struct kho *k, const struct kset *set)
 	return check_disjoint(k, set);
 }
 
-const char *kho_check(const struct kho *k)
+const char *kho_check_full(const struct kho *k)
 {
 	const char *e;
 
@@ -564,7 +568,13 @@ const char *kho_check(const struct kho *k)
 		return e;
 	if (!k->restored && (k->set[KHO_INCOMING].pages || k->reserves))
 		return "incoming folios without a restore";
+	((struct kho *)k)->checked = true; /* allocated writable: see struct kho */
 	return NULL;
+}
+
+const char *kho_check(const struct kho *k)
+{
+	return k->checked ? NULL : kho_check_full(k);
 }
 
 /* ---- lifetime ---- */
@@ -663,6 +673,7 @@ int kho_preserve_folio(struct kho *k, uint64_t pfn, unsigned order)
 	uint64_t key, bit;
 	int err = folio_args(k, pfn, order);
 
+	k->checked = false;
 	if (err)
 		return err;
 	key = pfn >> order;
@@ -706,6 +717,7 @@ int kho_unpreserve_folio(struct kho *k, uint64_t pfn, unsigned order)
 	struct kset *s = &k->set[KHO_PRESERVED];
 	int err = folio_args(k, pfn, order);
 
+	k->checked = false;
 	if (err)
 		return err;
 	if (!folio_in(k, s, pfn, order))
@@ -800,6 +812,7 @@ int kho_preserve_pages(struct kho *k, uint64_t pfn, uint64_t nr)
 	uint64_t p = pfn, left = nr, made;
 	int err = range_args(k, pfn, nr);
 
+	k->checked = false;
 	if (err)
 		return err;
 	if (set_overlaps(k, s, pfn, pfn + nr, KHO_MAX_ORDER_LIMIT + 1))
@@ -827,6 +840,7 @@ int kho_unpreserve_pages(struct kho *k, uint64_t pfn, uint64_t nr)
 	uint64_t p = pfn, left = nr;
 	int err = range_args(k, pfn, nr);
 
+	k->checked = false;
 	if (err)
 		return err;
 	while (next_segment(k, &p, &left, &sg)) {
@@ -1270,6 +1284,7 @@ int kho_restore(struct kho *k, const void *blob, size_t len, struct memblock *mb
 	unsigned nsect = 0;
 	int err;
 
+	k->checked = false;
 	if (!mb || (!blob && len))
 		return -MM_EINVAL;
 	if (k->restored)
@@ -1302,6 +1317,7 @@ int kho_restore_folio(struct kho *k, struct buddy *b, uint64_t pfn, unsigned *or
 {
 	struct kset *in = &k->set[KHO_INCOMING];
 
+	k->checked = false;
 	if (!order)
 		return -MM_EINVAL;
 	for (unsigned o = 0; o <= k->max_order; o++) {

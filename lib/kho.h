@@ -171,7 +171,12 @@ void kho_walk(const struct kho *k, enum kho_set_id set,
 	      void (*fn)(void *ctx, uint64_t pfn, unsigned order), void *ctx);
 unsigned kho_max_order(const struct kho *k);
 
-/* Walk everything; NULL when consistent, else what is broken. */
+/* The invariants: NULL when they hold, else what is broken.
+ * kho_check_full walks both sets whole; kho_check does the same unless
+ * nothing that can change the instance ran since a check passed. Both
+ * keep a record of their own inside the instance: nothing a getter shows
+ * changes. */
 const char *kho_check(const struct kho *k);
+const char *kho_check_full(const struct kho *k);
 
 #endif

@@ -72,6 +72,10 @@ struct vmap {
 	unsigned index_bits;
 	struct va *cache[CACHE_MAX];
 	unsigned ncache;
+	/* The check's own record: true from a passed vmap_check until the
+	 * next call that can change the instance (vmap_check, which takes it
+	 * const, writes nothing else). */
+	bool checked;
 	struct mm_meta *meta;
 };
 
@@ -560,7 +564,7 @@ HOT struct va *find_fit(struct vmap *vm, uint64_t size, uint64_t align, uint64_t
 
 /* ---- invariants ---- */
 
-const char *vmap_check(const struct vmap *vm)
+static const char *check_all(const struct vmap *vm)
 {
 	const struct rb_node *fn;
 	const struct va *prev = NULL, *v;
@@ -633,6 +637,20 @@ const char *vmap_check(const struct vmap *vm)
 	if (lazy != vm->lazy_pages)
 		return "lazy page count differs from the lazy areas";
 	return NULL;
+}
+
+const char *vmap_check_full(const struct vmap *vm)
+{
+	const char *e = check_all(vm);
+
+	if (!e)
+		((struct vmap *)vm)->checked = true; /* allocated writable: see struct vmap */
+	return e;
+}
+
+const char *vmap_check(const struct vmap *vm)
+{
+	return vm->checked ? NULL : vmap_check_full(vm);
 }
 
 /* ---- public ---- */
@@ -735,6 +753,7 @@ int vmap_alloc(struct vmap *vm, uint64_t size, uint64_t align, uint64_t lo, uint
 	uint64_t a;
 	int err;
 
+	vm->checked = false;
 	if (!size || (size & pmask) || (align & pmask) || !mm_is_pow2(align) || lo >= hi ||
 	    lo < vm->vstart || hi > vm->vend || !addr)
 		return -MM_EINVAL;
@@ -816,7 +835,10 @@ static struct va *busy_take(struct vmap *vm, uint64_t addr)
 
 int vmap_free(struct vmap *vm, uint64_t addr)
 {
-	struct va *v = busy_take(vm, addr);
+	struct va *v;
+
+	vm->checked = false;
+	v = busy_take(vm, addr);
 
 	if (!v)
 		return -MM_ENOENT;
@@ -826,7 +848,10 @@ int vmap_free(struct vmap *vm, uint64_t addr)
 
 int vmap_free_lazy(struct vmap *vm, uint64_t addr)
 {
-	struct va *v = busy_take(vm, addr);
+	struct va *v;
+
+	vm->checked = false;
+	v = busy_take(vm, addr);
 
 	if (!v)
 		return -MM_ENOENT;
@@ -841,6 +866,7 @@ int vmap_free_lazy(struct vmap *vm, uint64_t addr)
 
 void vmap_purge(struct vmap *vm)
 {
+	vm->checked = false;
 	while (vm->lazy) {
 		struct va *v = vm->lazy;
 

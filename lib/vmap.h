@@ -64,7 +64,12 @@ uint64_t vmap_start(const struct vmap *v);
 uint64_t vmap_end(const struct vmap *v);
 uint64_t vmap_page_size(const struct vmap *v);
 
-/* Walk everything; NULL when consistent, else what is broken. */
+/* The invariants: NULL when they hold, else what is broken.
+ * vmap_check_full walks everything; vmap_check does the same unless
+ * nothing that can change the instance ran since a check passed. Both
+ * keep a record of their own inside the instance: nothing a getter shows
+ * changes. */
 const char *vmap_check(const struct vmap *v);
+const char *vmap_check_full(const struct vmap *v);
 
 #endif

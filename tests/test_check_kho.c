@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* kho_check must catch each broken invariant: one at a time, on a healthy
- * instance, with the exact message (see test_check_buddy). */
+ * instance, with the exact message (see test_check_buddy): kho_check_full
+ * at once, kho_check once a call that can change the instance ran; a last
+ * part shows kho_check skipping an instance nothing changed. */
 #include <string.h>
 
 #include "check.h"
@@ -12,11 +14,15 @@ static struct kho *k;
 	do {                                                                     \
 		const char *got_;                                                \
 		breakit;                                                         \
-		got_ = kho_check(k);                                             \
+		got_ = kho_check_full(k);                                        \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		k->checked = false; /* as any call that can change it does */    \
+		got_ = kho_check(k);                                             \
+		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
+		CHECK(kho_check_full(k) == NULL);                                \
 		CHECK(kho_check(k) == NULL);                                     \
 	} while (0)
 
@@ -115,6 +121,22 @@ int main(void)
 		k = healthy;
 	}
 	kho_destroy(tiny);
+
+	/* Unchanged since a passed check: kho_check does not walk it again, a
+	 * break behind kho's back shows only to kho_check_full; any call that
+	 * can change it, even one that fails, has kho_check walk again. */
+	{
+		uint64_t save = k->set[KHO_PRESERVED].pages;
+
+		CHECK(kho_check(k) == NULL);
+		k->set[KHO_PRESERVED].pages++;
+		CHECK(kho_check(k) == NULL);
+		CHECK(kho_check_full(k) && !strcmp(kho_check_full(k), "page count differs from the tables"));
+		CHECK_EQ(kho_preserve_folio(k, 101, 1), -MM_EINVAL); /* unaligned */
+		CHECK(kho_check(k) && !strcmp(kho_check(k), "page count differs from the tables"));
+		k->set[KHO_PRESERVED].pages = save;
+		CHECK(kho_check(k) == NULL);
+	}
 	kho_destroy(k);
 	return check_summary("test_check_kho");
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* vmap_check and rb_check must catch each broken invariant: one at a time,
- * on a healthy instance, with the exact message (see test_check_buddy). */
+ * on a healthy instance, with the exact message (see test_check_buddy):
+ * vmap_check_full at once, vmap_check once a call that can change the
+ * instance ran; a last part shows vmap_check skipping an unchanged one. */
 #include <string.h>
 
 #include "check.h"
@@ -13,11 +15,15 @@ static struct vmap *vm;
 	do {                                                                     \
 		const char *got_;                                                \
 		breakit;                                                         \
-		got_ = vmap_check(vm);                                           \
+		got_ = vmap_check_full(vm);                                      \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
+		vm->checked = false; /* as any call that can change it does */   \
+		got_ = vmap_check(vm);                                           \
+		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
+		CHECK(vmap_check_full(vm) == NULL);                              \
 		CHECK(vmap_check(vm) == NULL);                                   \
 	} while (0)
 
@@ -106,6 +112,20 @@ int main(void)
 	BREAKS("areas overlap", (f->end += 0x800, rb_propagate(&f->rb, va_recompute)),
 	       (f->end -= 0x800, rb_propagate(&f->rb, va_recompute)));
 	BREAKS("areas do not reach the end of the range", vm->vend += 0x1000, vm->vend -= 0x1000);
+	/* Unchanged since a passed check: vmap_check does not walk it again, a
+	 * break behind vmap's back shows only to vmap_check_full; any call
+	 * that can change it, even one that fails, has vmap_check walk again. */
+	CHECK(vmap_check(vm) == NULL);
+	vm->lazy_pages++;
+	CHECK(vmap_check(vm) == NULL);
+	CHECK(vmap_check_full(vm) &&
+	      !strcmp(vmap_check_full(vm), "lazy page count differs from the lazy areas"));
+	CHECK_EQ(vmap_free(vm, vm->vend), -MM_ENOENT);
+	CHECK(vmap_check(vm) &&
+	      !strcmp(vmap_check(vm), "lazy page count differs from the lazy areas"));
+	vm->lazy_pages--;
+	CHECK(vmap_check(vm) == NULL);
+
 	vmap_destroy(vm);
 	return check_summary("test_check_vmap");
 }

@@ -85,7 +85,7 @@
 	X(vmap, vmap_create) X(vmap, vmap_destroy) X(vmap, vmap_alloc) X(vmap, vmap_free)    \
 	X(vmap, vmap_free_lazy) X(vmap, vmap_purge) X(vmap, vmap_find) X(vmap, vmap_walk)    \
 	X(vmap, vmap_lazy_pages) X(vmap, vmap_start) X(vmap, vmap_end)                       \
-	X(vmap, vmap_page_size) X(vmap, vmap_check)                                          \
+	X(vmap, vmap_page_size) X(vmap, vmap_check) X(vmap, vmap_check_full)                 \
 	X(vmalloc, vmalloc_create) X(vmalloc, vmalloc_destroy) X(vmalloc, vmalloc)           \
 	X(vmalloc, vfree) X(vmalloc, vmap_pages) X(vmalloc, vunmap) X(vmalloc, vmalloc_reserve) \
 	X(vmalloc, vmalloc_map_page) X(vmalloc, vmalloc_unmap_page) X(vmalloc, vmalloc_to_pfn) \
@@ -100,7 +100,7 @@
 	X(kho, kho_preserve_folio) X(kho, kho_unpreserve_folio) X(kho, kho_preserve_pages)   \
 	X(kho, kho_unpreserve_pages) X(kho, kho_serialized_size) X(kho, kho_serialize)       \
 	X(kho, kho_restore) X(kho, kho_restore_folio) X(kho, kho_stats) X(kho, kho_walk)     \
-	X(kho, kho_max_order) X(kho, kho_check)                                              \
+	X(kho, kho_max_order) X(kho, kho_check) X(kho, kho_check_full)                       \
 	X(machine, mm_machine_default_config) X(machine, mm_machine_boot)                    \
 	X(machine, mm_machine_boot_memblock) X(machine, mm_machine_destroy)                  \
 	X(machine, mm_machine_memblock) X(machine, mm_machine_buddy) X(machine, mm_machine_vmap) \
@@ -1080,6 +1080,7 @@ static const struct row rows[] = {
 	R(vmap_end, C_QUERY, 0, VSTART + (uint64_t)VPAGES * PAGE),
 	R(vmap_page_size, C_QUERY, 0, PAGE),
 	R(vmap_check, C_QUERY, 0, 0),
+	R(vmap_check_full, C_QUERY, 0, 0),
 
 	/* ---- vmalloc ---- */
 	RN(vmalloc_create, C_NULL, 1, EINVAL, 0),
@@ -1268,6 +1269,7 @@ static const struct row rows[] = {
 	R(kho_walk, C_QUERY, 0, KHO_INCOMING),
 	R(kho_max_order, C_QUERY, 0, 6),
 	R(kho_check, C_QUERY, 0, 0),
+	R(kho_check_full, C_QUERY, 0, 0),
 
 	/* ---- machine ---- */
 	RN(mm_machine_default_config, C_NULL, 1, 0, 0),
@@ -1987,6 +1989,7 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	case F_vmap_end: return VAL(vmap_end(f->vm) == a[0]);
 	case F_vmap_page_size: return VAL(vmap_page_size(f->vm) == a[0]);
 	case F_vmap_check: return VAL(!vmap_check(f->vm));
+	case F_vmap_check_full: return VAL(!vmap_check_full(f->vm));
 
 	/* vmalloc */
 	case F_vmalloc_create: return call_create(f, r, a);
@@ -2191,6 +2194,7 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 	}
 	case F_kho_max_order: return VAL(kho_max_order(f->k) == a[0]);
 	case F_kho_check: return VAL(!kho_check(f->k));
+	case F_kho_check_full: return VAL(!kho_check_full(f->k));
 
 	/* machine */
 	case F_mm_machine_default_config: {

@@ -1388,7 +1388,8 @@ static void destroy(void *w)
 
 /* After every op the machine's checks (buddy's over the pages changed
  * since the last one, vmalloc's and percpu's over the areas and chunks
- * changed); where the whole state is compared, theirs over everything too. */
+ * changed, vmap's and kho's when they changed); where the whole state is
+ * compared, theirs over everything too. */
 static const char *check(void *w)
 {
 	return W->mach ? mm_machine_check(W->mach) : memblock_check(W->mb);
@@ -1401,7 +1402,9 @@ static const char *check_full(void *w)
 	if (!W->mach)
 		return NULL;
 	if ((e = buddy_check_full(mm_machine_buddy(W->mach))) ||
-	    (e = vmalloc_check_full(mm_machine_vmalloc(W->mach))))
+	    (e = vmap_check_full(mm_machine_vmap(W->mach))) ||
+	    (e = vmalloc_check_full(mm_machine_vmalloc(W->mach))) ||
+	    (e = kho_check_full(mm_machine_kho(W->mach))))
 		return e;
 	return percpu_check_full(mm_machine_percpu(W->mach));
 }

@@ -464,7 +464,7 @@ static void destroy(void *w)
 
 /* After every op vmalloc's (over the areas made or remapped since) and vmap's
  * checks; where the whole state is compared, the whole machine's (the layers
- * below too) and vmalloc's over every area. */
+ * below too), vmap's and vmalloc's over everything. */
 static const char *check(void *w)
 {
 	const char *e = vmap_check(mm_machine_vmap(W->mach));
@@ -476,6 +476,8 @@ static const char *check_full(void *w)
 {
 	const char *e = mm_machine_check(W->mach);
 
+	if (!e)
+		e = vmap_check_full(mm_machine_vmap(W->mach));
 	return e ? e : vmalloc_check_full(W->v);
 }
 
