@@ -34,6 +34,7 @@ struct bpage {
 
 struct blist {
 	uint32_t head;
+	bool changed;   /* linked or unlinked since buddy_check last walked it */
 	uint64_t count; /* blocks */
 };
 
@@ -195,6 +196,7 @@ static void list_add(struct buddy *b, struct blist *l, uint64_t pfn)
 		b->pages[l->head].prev = idx(b, pfn);
 	l->head = idx(b, pfn);
 	l->count++;
+	l->changed = true;
 }
 
 static void list_del(struct buddy *b, struct blist *l, uint64_t pfn)
@@ -208,6 +210,7 @@ static void list_del(struct buddy *b, struct blist *l, uint64_t pfn)
 	if (p->next != NIL)
 		b->pages[p->next].prev = p->prev;
 	l->count--;
+	l->changed = true;
 }
 
 /* Mark a block: its head gets head_state and order, the rest tail_state. */
@@ -425,11 +428,19 @@ static void free_range(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_lists
 
 /* ---- invariants ---- */
 
-static const char *check_list(const struct buddy *b, const struct blist *l, uint8_t state,
+/* A list walked (unless it is unchanged since its last walk passed and
+ * not full): every entry a head of its state, order and node, naturally
+ * aligned, the links both ways, the count; its pages added to *pages. */
+static const char *check_list(const struct buddy *b, struct blist *l, bool full, uint8_t state,
 			      unsigned nid, unsigned order, uint64_t *pages)
 {
 	uint32_t prev = NIL;
 	uint64_t n = 0, span = b->end - b->start;
+
+	if (!l->changed && !full) {
+		*pages += l->count << order;
+		return NULL;
+	}
 
 	for (uint32_t i = l->head; i != NIL; i = b->pages[i].next) {
 		const struct bpage *p;
@@ -448,6 +459,7 @@ static const char *check_list(const struct buddy *b, const struct blist *l, uint
 	if (n != l->count)
 		return "list count differs from its length";
 	*pages += n << order;
+	l->changed = false;
 	return NULL;
 }
 
@@ -477,7 +489,7 @@ static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail
 }
 
 /* The lists and the counters, whole: how many blocks are listed. */
-static const char *check_lists(const struct buddy *b, uint64_t *listed)
+static const char *check_lists(const struct buddy *b, bool full, uint64_t *listed)
 {
 	const char *e;
 
@@ -486,16 +498,17 @@ static const char *check_lists(const struct buddy *b, uint64_t *listed)
 		uint64_t pages = 0, cached = 0;
 
 		for (unsigned o = 0; o <= b->max_order; o++)
-			if ((e = check_list(b, free_list(b, nid, o), BUDDY_FREE, nid, o, &pages)))
+			if ((e = check_list(b, free_list(b, nid, o), full, BUDDY_FREE, nid, o,
+					      &pages)))
 				return e;
 		if (pages != b->nr_free[nid])
 			return "free page counter differs from the lists";
 		for (unsigned cpu = 0; cpu < b->nr_cpus; cpu++) {
-			const struct pcp *c = pcp_of(b, cpu, nid);
+			struct pcp *c = pcp_of(b, cpu, nid);
 			uint64_t cp = 0;
 
 			for (unsigned o = 0; o <= BUDDY_PCP_MAX_ORDER; o++) {
-				if ((e = check_list(b, &c->lists[o], BUDDY_PCP, nid, o, &cp)))
+				if ((e = check_list(b, &c->lists[o], full, BUDDY_PCP, nid, o, &cp)))
 					return e;
 				*listed += c->lists[o].count;
 			}
@@ -613,13 +626,13 @@ static uint64_t block_start(const struct buddy *b, uint64_t pfn)
  * cached heads of their list's order and node (check_list), and as many
  * as the heads of the span: so every head is listed, wherever it is.
  */
-static const char *check_range(const struct buddy *b, uint64_t lo, uint64_t hi)
+static const char *check_range(const struct buddy *b, bool full, uint64_t lo, uint64_t hi)
 {
 	struct buddy_watch *w = b->watch;
 	uint64_t listed;
 	const char *e;
 
-	if ((e = check_lists(b, &listed)) || (e = check_pages(b, lo, hi)))
+	if ((e = check_lists(b, full, &listed)) || (e = check_pages(b, lo, hi)))
 		return e;
 	if (w->heads != listed)
 		return "a free or cached block is on no list";
@@ -634,8 +647,8 @@ const char *buddy_check(const struct buddy *b)
 	const struct buddy_watch *w = b->watch;
 
 	if (w->lo >= w->hi)
-		return check_range(b, b->start, b->start);
-	return check_range(b, block_start(b, w->lo), w->hi);
+		return check_range(b, false, b->start, b->start);
+	return check_range(b, false, block_start(b, w->lo), w->hi);
 }
 
 const char *buddy_check_full(const struct buddy *b)
@@ -645,7 +658,7 @@ const char *buddy_check_full(const struct buddy *b)
 	/* Every page: the window too, should this check fail. */
 	w->lo = b->start;
 	w->hi = b->end;
-	return check_range(b, b->start, b->end);
+	return check_range(b, true, b->start, b->end);
 }
 
 /* ---- lifetime ---- */

@@ -5,9 +5,9 @@
  * healthy instance, expects the check's exact message, and mends it. A
  * check that can never fail would pass everything; this shows none does.
  * Each break is seen by buddy_check_full at once, and by buddy_check once
- * the broken pages are in its window of changed pages (the test widens the
- * window to the span, as writes through buddy's own functions would); a
- * last part shows the window at work.
+ * the broken pages and lists are among those it knows changed (the test
+ * marks them all, as writes through buddy's own functions would); a last
+ * part shows the window of changed pages, and a changed list, at work.
  */
 #include <string.h>
 
@@ -15,6 +15,18 @@
 #include "check.h"
 
 static struct buddy *b;
+
+/* Every page and list changed, as far as buddy_check knows (as writes
+ * through buddy's own functions would have them). */
+static void all_changed(void)
+{
+	touch(b, b->start, b->end - b->start);
+	for (unsigned i = 0; i < b->nr_nodes * (b->max_order + 1); i++)
+		b->free[i].changed = true;
+	for (unsigned i = 0; i < b->nr_cpus * b->nr_nodes; i++)
+		for (unsigned o = 0; o <= BUDDY_PCP_MAX_ORDER; o++)
+			b->pcp[i].lists[o].changed = true;
+}
 
 /* The check reports exactly msg now, and nothing once mended. */
 #define BREAKS(msg, breakit, mendit)                                             \
@@ -25,7 +37,7 @@ static struct buddy *b;
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
-		touch(b, b->start, b->end - b->start);                           \
+		all_changed();                                                   \
 		got_ = buddy_check(b);                                           \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
@@ -174,6 +186,20 @@ int main(void)
 	CHECK_EQ(buddy_free_pages(b, cached, 3), 0);
 	CHECK(buddy_check_full(b) == NULL);
 	CHECK(buddy_check(b) == NULL);
+
+	/* A list nothing linked into or out of is not walked by buddy_check:
+	 * its broken link shows to buddy_check_full, and to buddy_check once
+	 * the list changes. */
+	l = free_list(b, 0, 3);
+	CHECK(l->count > 0 && !l->changed);
+	b->pages[l->head].prev = 5;
+	CHECK(buddy_check(b) == NULL);
+	CHECK(buddy_check_full(b) && !strcmp(buddy_check_full(b), "list prev link broken"));
+	l->changed = true; /* as list_add and list_del mark it */
+	CHECK(buddy_check(b) && !strcmp(buddy_check(b), "list prev link broken"));
+	b->pages[l->head].prev = NIL;
+	CHECK(buddy_check(b) == NULL);
+	CHECK(buddy_check_full(b) == NULL);
 
 	buddy_destroy(b);
 	return check_summary("test_check_buddy");
