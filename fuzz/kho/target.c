@@ -91,7 +91,7 @@ struct world {
 	int node[SPAN_MAX];
 	uint64_t sig[SPAN_MAX]; /* the signature an allocated page holds, or 0 */
 	struct alloc allocs[SPAN_MAX];
-	uint64_t taken[SPAN_MAX]; /* exhaust: the pfns buddy handed out */
+	struct alloc taken[SPAN_MAX]; /* exhaust: the blocks buddy handed out */
 };
 
 #define W ((struct world *)w)
@@ -819,21 +819,27 @@ static struct fz_result m_restore_all(void *w, const uint64_t *a)
 	return fz_val(0, n);
 }
 
-/* ---- exhaust: take every free page from buddy, then give them back ---- */
+/* ---- exhaust: take every free page from buddy, then give them back ----
+ * In the largest blocks buddy will give, order by order downwards, the
+ * last pages one at a time: every free page is handed out once, and the
+ * model checks each page of each block. */
 
 static struct fz_result i_exhaust(void *w, const uint64_t *a)
 {
-	uint64_t pfn;
+	uint64_t pfn, pages = 0;
 
 	(void)a;
 	W->ntaken = 0;
-	while (W->ntaken < SPAN_MAX &&
-	       buddy_alloc_pages(buddy_of(W), 0, NUMA_NO_NODE, &pfn) == 0)
-		W->taken[W->ntaken++] = pfn;
+	for (unsigned o = W->lay.max_order + 1; o-- > 0;)
+		while (W->ntaken < SPAN_MAX &&
+		       buddy_alloc_pages(buddy_of(W), o, NUMA_NO_NODE, &pfn) == 0) {
+			W->taken[W->ntaken++] = (struct alloc){ pfn, o };
+			pages += (uint64_t)1 << o;
+		}
 	for (size_t i = 0; i < W->ntaken; i++)
-		if (buddy_free_pages(buddy_of(W), W->taken[i], 0))
+		if (buddy_free_pages(buddy_of(W), W->taken[i].pfn, W->taken[i].order))
 			abort();
-	return fz_val(0, W->ntaken);
+	return fz_val(0, pages);
 }
 static struct fz_result m_exhaust(void *w, const uint64_t *a)
 {
@@ -842,12 +848,13 @@ static struct fz_result m_exhaust(void *w, const uint64_t *a)
 	(void)a;
 	memset(seen, 0, sizeof(seen));
 	for (size_t i = 0; i < W->ntaken; i++) {
-		uint64_t pfn = W->taken[i];
+		uint64_t head = W->taken[i].pfn, n = (uint64_t)1 << W->taken[i].order;
 
-		if (!in_span(W, pfn) || *pstate(W, pfn) != P_FREE || seen[pfn - W->start]++)
-			objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
-				  " (model state %" PRIu64 "), not a free page",
-				  pfn, in_span(W, pfn) ? *pstate(W, pfn) : 99);
+		for (uint64_t pfn = head; pfn < head + n; pfn++)
+			if (!in_span(W, pfn) || *pstate(W, pfn) != P_FREE || seen[pfn - W->start]++)
+				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
+					  " (model state %" PRIu64 "), not a free page",
+					  pfn, in_span(W, pfn) ? *pstate(W, pfn) : 99);
 	}
 	return fz_val(0, model_free_pages(W));
 }
