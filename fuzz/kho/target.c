@@ -82,12 +82,14 @@ struct world {
 	/* an op's impl half leaves here what its model half needs */
 	int impl_rc;
 	uint64_t impl_val;
+	unsigned touched; /* the kho sets (1 << enum kho_set_id) the op can change */
 	size_t ntaken;
 	char why[512]; /* the model's objection, reported by compare */
 
 	/* The tables: create zeroes the world up to here, and of these only
 	 * what the span uses; the rest is read only below its count. */
 	uint8_t page[SPAN_MAX];
+	uint8_t boot_page[SPAN_MAX]; /* page[] as a machine boots: hole, firmware, free */
 	int node[SPAN_MAX];
 	uint64_t sig[SPAN_MAX]; /* the signature an allocated page holds, or 0 */
 	struct alloc allocs[SPAN_MAX];
@@ -253,6 +255,7 @@ static struct fz_result m_free(void *w, const uint64_t *a)
 
 static struct fz_result i_preserve_folio(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_preserve_folio(kho_of(W), a[0], u_arg(a[1])));
 }
 static struct fz_result m_preserve_folio(void *w, const uint64_t *a)
@@ -262,6 +265,7 @@ static struct fz_result m_preserve_folio(void *w, const uint64_t *a)
 
 static struct fz_result i_unpreserve_folio(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_unpreserve_folio(kho_of(W), a[0], u_arg(a[1])));
 }
 static struct fz_result m_unpreserve_folio(void *w, const uint64_t *a)
@@ -271,6 +275,7 @@ static struct fz_result m_unpreserve_folio(void *w, const uint64_t *a)
 
 static struct fz_result i_preserve_pages(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_preserve_pages(kho_of(W), a[0], a[1]));
 }
 static struct fz_result m_preserve_pages(void *w, const uint64_t *a)
@@ -280,6 +285,7 @@ static struct fz_result m_preserve_pages(void *w, const uint64_t *a)
 
 static struct fz_result i_unpreserve_pages(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_unpreserve_pages(kho_of(W), a[0], a[1]));
 }
 static struct fz_result m_unpreserve_pages(void *w, const uint64_t *a)
@@ -651,6 +657,7 @@ static struct fz_result i_kexec(void *w, const uint64_t *a)
 	int kho_rc = 0, rc;
 
 	(void)a;
+	W->touched |= 1u << KHO_PRESERVED | 1u << KHO_INCOMING;
 	rc = mm_machine_kexec(&next, &W->mc, W->mach, W->have_blob ? W->blob : NULL,
 			      W->have_blob ? W->blob_len : 0, &kho_rc);
 	if (rc)
@@ -686,19 +693,13 @@ static struct fz_result m_kexec(void *w, const uint64_t *a)
 	}
 	/* The new machine: memory as before, firmware ranges reserved, the
 	 * preserved pages kept by kho, everything else free. */
-	for (uint64_t pfn = W->start; pfn < W->end; pfn++) {
-		uint8_t *st = pstate(W, pfn);
-		uint64_t b = pfn << PAGE_SHIFT;
-
-		if (*st != P_HOLE)
-			*st = in_ranges(W->kres, W->mc.nr_reserved, b, b + PAGE) ? P_FW : P_FREE;
-	}
+	memcpy(W->page, W->boot_page, W->end - W->start);
 	for (size_t i = 0; i < got.n; i++)
 		for (uint64_t q = 0; q < ((uint64_t)1 << got.f[i].order); q++)
 			*pstate(W, got.f[i].pfn + q) = P_KHO;
-	for (uint64_t pfn = W->start; pfn < W->end; pfn++)
-		if (*pstate(W, pfn) != P_KHO)
-			W->sig[pfn - W->start] = 0;
+	for (uint64_t i = 0; i < W->end - W->start; i++)
+		if (W->page[i] != P_KHO)
+			W->sig[i] = 0;
 	W->nallocs = 0;
 	km_set_clear(&W->out);
 	km_set_copy(&W->in, &got);
@@ -753,8 +754,10 @@ static uint64_t nth_incoming(const struct world *w, uint64_t idx)
 static struct fz_result i_restore_folio(void *w, const uint64_t *a)
 {
 	unsigned order = 0;
-	int rc = kho_restore_folio(kho_of(W), buddy_of(W), a[0], &order);
+	int rc;
 
+	W->touched |= 1u << KHO_INCOMING;
+	rc = kho_restore_folio(kho_of(W), buddy_of(W), a[0], &order);
 	return fz_val(rc, order);
 }
 static struct fz_result m_restore_folio(void *w, const uint64_t *a)
@@ -802,6 +805,7 @@ static struct fz_result i_restore_all(void *w, const uint64_t *a)
 	(void)a;
 	if (!p)
 		abort();
+	W->touched |= 1u << KHO_INCOMING;
 	kho_walk(kho_of(W), KHO_INCOMING, collect, p);
 	for (size_t i = 0; i < p->n; i++)
 		n += kho_restore_folio(kho_of(W), buddy_of(W), p->v[i], &order) == 0;
@@ -972,6 +976,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 		*pstate(w, pfn) = node < 0 ? P_HOLE
 			       : in_ranges(w->kres, w->mc.nr_reserved, b, b + PAGE) ? P_FW : P_FREE;
 	}
+	memcpy(w->boot_page, w->page, w->end - w->start);
 	w->nwant_res = km_union(w->kres, w->mc.nr_reserved, NULL, 0, w->want_res, MAX_RES);
 	return w;
 }
@@ -1018,35 +1023,53 @@ static enum page_class page_class(enum buddy_page_state s)
 	}
 }
 
-/* After every op: both sets of folios, the counters, memblock's reserved
- * list, and buddy's free pages. */
+/* The kho sets in the mask, folio by folio. */
+static const char *compare_sets(struct world *w, unsigned mask, char *buf, size_t len)
+{
+	const char *e = NULL;
+
+	if (mask & 1u << KHO_PRESERVED)
+		e = km_compare_set(kho_of(w), KHO_PRESERVED, &w->out, buf, len);
+	if (!e && mask & 1u << KHO_INCOMING)
+		e = km_compare_set(kho_of(w), KHO_INCOMING, &w->in, buf, len);
+	return e;
+}
+
+/* After every op: the counters of both sets, the folios of a set the op
+ * can have changed (the others with compare_full: no other op is handed
+ * the kho instance, or only as const), and memblock's reserved list. */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	struct memblock *mb = mm_machine_memblock(W->mach);
 	struct kho_stats st;
 	const char *e;
-	uint64_t nin = 0, pin = 0;
+	uint64_t nin = 0, pin = 0, pout = 0;
+	unsigned touched = W->touched;
 
+	W->touched = 0;
 	if (W->why[0]) {
 		snprintf(buf, len, "%s", W->why);
 		return buf;
 	}
-	if ((e = km_compare_set(kho_of(W), KHO_PRESERVED, &W->out, buf, len)) ||
-	    (e = km_compare_set(kho_of(W), KHO_INCOMING, &W->in, buf, len)))
+	if ((e = compare_sets(W, touched, buf, len)))
 		return e;
 	for (size_t i = 0; i < W->in.n; i++)
 		if (!W->in.f[i].restored) {
 			nin++;
 			pin += (uint64_t)1 << W->in.f[i].order;
 		}
+	for (size_t i = 0; i < W->out.n; i++)
+		pout += (uint64_t)1 << W->out.f[i].order;
 	kho_stats(kho_of(W), &st);
 	if (st.folios[KHO_INCOMING] != nin || st.pages[KHO_INCOMING] != pin ||
-	    st.folios[KHO_PRESERVED] != W->out.n || st.restored != W->restored ||
-	    st.reserves != W->want_reserves) {
-		snprintf(buf, len, "kho_stats: %" PRIu64 " incoming folios, restored %d, %" PRIu64
-			 " reserves; model %" PRIu64 ", %d, %" PRIu64,
-			 st.folios[KHO_INCOMING], st.restored, st.reserves, nin, W->restored,
-			 W->want_reserves);
+	    st.folios[KHO_PRESERVED] != W->out.n || st.pages[KHO_PRESERVED] != pout ||
+	    st.restored != W->restored || st.reserves != W->want_reserves) {
+		snprintf(buf, len, "kho_stats: %" PRIu64 "/%" PRIu64 " incoming folios/pages, %"
+			 PRIu64 "/%" PRIu64 " preserved, restored %d, %" PRIu64 " reserves; model %"
+			 PRIu64 "/%" PRIu64 ", %zu/%" PRIu64 ", %d, %" PRIu64,
+			 st.folios[KHO_INCOMING], st.pages[KHO_INCOMING], st.folios[KHO_PRESERVED],
+			 st.pages[KHO_PRESERVED], st.restored, st.reserves, nin, pin, W->out.n, pout,
+			 W->restored, W->want_reserves);
 		return buf;
 	}
 	/* memblock's reserved list: the firmware ranges and the preserved runs. */
@@ -1069,8 +1092,8 @@ static const char *compare(void *w, char *buf, size_t len)
 	return NULL;
 }
 
-/* Every FZ_FULL_EVERY ops and after the last: each page's state, and the
- * signature of each allocated page. */
+/* Every FZ_FULL_EVERY ops and after the last: both sets folio by folio,
+ * each page's state, and the signature of each allocated page. */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
 	/* By the model's state (enum pstate). */
@@ -1078,21 +1101,25 @@ static const char *compare_full(void *w, char *buf, size_t len)
 		[P_HOLE] = PC_HOLE, [P_FW] = PC_RESERVED, [P_FREE] = PC_FREE,
 		[P_ALLOC] = PC_ALLOC, [P_KHO] = PC_RESERVED,
 	};
+	const char *e = compare_sets(W, 1u << KHO_PRESERVED | 1u << KHO_INCOMING, buf, len);
+	struct buddy *b = buddy_of(W);
 
+	if (e)
+		return e;
 	for (uint64_t pfn = W->start; pfn < W->end; pfn++) {
 		struct buddy_page_info pi;
-		uint8_t m = *pstate(W, pfn);
+		uint8_t m = W->page[pfn - W->start];
 		uint64_t s = W->sig[pfn - W->start], head, tail;
 		const uint8_t *p;
 
-		buddy_page(buddy_of(W), pfn, &pi);
+		buddy_page(b, pfn, &pi);
 		if (page_class(pi.state) != want_class[m]) {
 			snprintf(buf, len, "pfn 0x%" PRIx64 " is %s in buddy, %s in the model%s", pfn,
 				 class_name[page_class(pi.state)], class_name[want_class[m]],
 				 m == P_KHO ? " (preserved)" : "");
 			return buf;
 		}
-		if (m != P_ALLOC || !s || !(p = buddy_page_ptr(buddy_of(W), pfn)))
+		if (m != P_ALLOC || !s || !(p = buddy_page_ptr(b, pfn)))
 			continue;
 		memcpy(&head, p, sizeof(head));
 		memcpy(&tail, p + PAGE - sizeof(tail), sizeof(tail));
