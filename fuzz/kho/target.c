@@ -347,6 +347,9 @@ struct shape {
 	unsigned rec_sect[4096];
 };
 
+/* The one the blob ops fill (an op at a time). */
+static struct shape blob_shape;
+
 static void shape_of(const uint8_t *p, size_t len, struct shape *s)
 {
 	size_t pos = 32, body = len >= 8 ? len - 8 : 0;
@@ -470,13 +473,11 @@ static struct fz_result i_set(void *w, const uint64_t *a)
 	static const struct { size_t off; unsigned bytes; } sec[] = {
 		{ 0, 4 }, { 4, 4 }, { 8, 8 }, { 16, 8 },
 	};
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 	uint64_t field = a[0], at = a[2];
 	size_t off = SIZE_MAX;
 	unsigned bytes = 8;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob) {
 		shape_of(W->blob, W->blob_len, s);
@@ -496,7 +497,6 @@ static struct fz_result i_set(void *w, const uint64_t *a)
 		put(W->blob + off, a[1], bytes);
 		W->impl_rc = 0;
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_set(void *w, const uint64_t *a)
@@ -526,10 +526,8 @@ static struct fz_result m_fix(void *w, const uint64_t *a)
 
 static struct fz_result i_dup(void *w, const uint64_t *a)
 {
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob) {
 		shape_of(W->blob, W->blob_len, s);
@@ -545,7 +543,6 @@ static struct fz_result i_dup(void *w, const uint64_t *a)
 			W->impl_rc = 0;
 		}
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_dup(void *w, const uint64_t *a)
@@ -561,10 +558,8 @@ static struct fz_result m_dup(void *w, const uint64_t *a)
 /* Add a folio at another order over a page of record a[0]'s first folio. */
 static struct fz_result i_overlap(void *w, const uint64_t *a)
 {
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob && W->lay.max_order > 0) {
 		shape_of(W->blob, W->blob_len, s);
@@ -592,7 +587,6 @@ static struct fz_result i_overlap(void *w, const uint64_t *a)
 			W->impl_rc = 0;
 		}
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_overlap(void *w, const uint64_t *a)
@@ -607,10 +601,8 @@ static struct fz_result m_overlap(void *w, const uint64_t *a)
 
 static struct fz_result i_swap(void *w, const uint64_t *a)
 {
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob) {
 		shape_of(W->blob, W->blob_len, s);
@@ -634,7 +626,6 @@ static struct fz_result i_swap(void *w, const uint64_t *a)
 			W->impl_rc = 0;
 		}
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_swap(void *w, const uint64_t *a)
@@ -798,18 +789,17 @@ static void collect(void *ctx, uint64_t pfn, unsigned order)
 /* Every incoming folio, in the implementation's own order. */
 static struct fz_result i_restore_all(void *w, const uint64_t *a)
 {
-	struct pfns *p = calloc(1, sizeof(*p));
+	static struct pfns pfns;
+	struct pfns *p = &pfns;
 	uint64_t n = 0;
 	unsigned order;
 
 	(void)a;
-	if (!p)
-		abort();
+	p->n = 0;
 	W->touched |= 1u << KHO_INCOMING;
 	kho_walk(kho_of(W), KHO_INCOMING, collect, p);
 	for (size_t i = 0; i < p->n; i++)
 		n += kho_restore_folio(kho_of(W), buddy_of(W), p->v[i], &order) == 0;
-	free(p);
 	return fz_val(0, n);
 }
 static struct fz_result m_restore_all(void *w, const uint64_t *a)
@@ -928,14 +918,19 @@ static const struct fz_cfg_def cfg[] = {
 
 /* ---- world ---- */
 
+/* A world's memory, kept by destroy for the next create: its tables are
+ * large and every input makes one. */
+static struct world *spare_world;
+
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = malloc(sizeof(*w));
+	struct world *w = spare_world ? spare_world : malloc(sizeof(*w));
 	uint64_t s0 = c[C_START], e0 = s0 + c[C_LEN0], s1 = e0 + c[C_GAP], e1 = s1 + c[C_LEN1];
 	size_t nmem = c[C_LEN1] ? 2 : 1;
 
 	if (!w)
 		abort();
+	spare_world = NULL;
 	memset(w, 0, offsetof(struct world, page));
 	w->mem[0] = (struct mm_range){ s0 << PAGE_SHIFT, (e0 - s0) << PAGE_SHIFT, 0 };
 	w->mem[1] = (struct mm_range){ s1 << PAGE_SHIFT, (e1 - s1) << PAGE_SHIFT,
@@ -987,7 +982,10 @@ static void destroy(void *w)
 	km_set_free(&W->out);
 	km_set_free(&W->in);
 	free(W->blob);
-	free(w);
+	if (spare_world)
+		free(w);
+	else
+		spare_world = w;
 }
 
 /* After every op the layer's check; where the whole state is compared, the
