@@ -21,8 +21,14 @@
  * memblock_reserve calls as there are runs. Every block buddy hands out
  * must be free in the model: a preserved page handed out by the new buddy
  * fails at once. Every allocated page must still hold its signature, so a
- * preserved folio must come back with its bytes. kho_check and every other
- * layer's check run after each op.
+ * preserved folio must come back with its bytes.
+ *
+ * After every op: its result against the model's, kho_check, both sets'
+ * counts, the folios of a set the op can have changed (only the preserve,
+ * restore and kexec ops are handed the kho instance to change), and
+ * memblock's reserved list. Every FZ_FULL_EVERY ops, after an op with expect
+ * lines and after the last: both sets folio by folio, each page's state and
+ * signature, and every layer's check.
  *
  * Blob damage: truncate, flip a byte, set a header, section or record field
  * to any value, duplicate a record, add a folio that overlaps another at a
