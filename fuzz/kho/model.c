@@ -501,15 +501,18 @@ static int cmp_u64(const void *a, const void *b)
 
 size_t km_runs(const struct km_set *s, struct km_range *out, size_t cap)
 {
-	uint64_t *pages = NULL;
-	struct km_range *runs = NULL;
+	uint64_t *pages;
+	struct km_range *runs;
 	size_t np = 0, n = 0;
 
 	for (size_t i = 0; i < s->n; i++)
-		for (uint64_t q = 0; q < (UINT64_C(1) << s->f[i].order); q++) {
-			pages = xrealloc(pages, (np + 1) * sizeof(*pages));
+		np += (size_t)1 << s->f[i].order;
+	pages = xrealloc(NULL, np * sizeof(*pages));
+	runs = xrealloc(NULL, np * sizeof(*runs));
+	np = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (uint64_t q = 0; q < (UINT64_C(1) << s->f[i].order); q++)
 			pages[np++] = s->f[i].pfn + q;
-		}
 	if (np)
 		qsort(pages, np, sizeof(*pages), cmp_u64);
 	for (size_t i = 0; i < np; i++) {
@@ -517,7 +520,6 @@ size_t km_runs(const struct km_set *s, struct km_range *out, size_t cap)
 			runs[n - 1].end++;
 			continue;
 		}
-		runs = xrealloc(runs, (n + 1) * sizeof(*runs));
 		runs[n++] = (struct km_range){ pages[i], pages[i] + 1 };
 	}
 	if (n)

@@ -21,8 +21,14 @@
  * memblock_reserve calls as there are runs. Every block buddy hands out
  * must be free in the model: a preserved page handed out by the new buddy
  * fails at once. Every allocated page must still hold its signature, so a
- * preserved folio must come back with its bytes. kho_check and every other
- * layer's check run after each op.
+ * preserved folio must come back with its bytes.
+ *
+ * After every op: its result against the model's, kho_check, both sets'
+ * counts, the folios of a set the op can have changed (only the preserve,
+ * restore and kexec ops are handed the kho instance to change), and
+ * memblock's reserved list. Every FZ_FULL_EVERY ops, after an op with expect
+ * lines and after the last: both sets folio by folio, each page's state and
+ * signature, and every layer's check.
  *
  * Blob damage: truncate, flip a byte, set a header, section or record field
  * to any value, duplicate a record, add a folio that overlaps another at a
@@ -82,16 +88,18 @@ struct world {
 	/* an op's impl half leaves here what its model half needs */
 	int impl_rc;
 	uint64_t impl_val;
+	unsigned touched; /* the kho sets (1 << enum kho_set_id) the op can change */
 	size_t ntaken;
 	char why[512]; /* the model's objection, reported by compare */
 
 	/* The tables: create zeroes the world up to here, and of these only
 	 * what the span uses; the rest is read only below its count. */
 	uint8_t page[SPAN_MAX];
+	uint8_t boot_page[SPAN_MAX]; /* page[] as a machine boots: hole, firmware, free */
 	int node[SPAN_MAX];
 	uint64_t sig[SPAN_MAX]; /* the signature an allocated page holds, or 0 */
 	struct alloc allocs[SPAN_MAX];
-	uint64_t taken[SPAN_MAX]; /* exhaust: the pfns buddy handed out */
+	struct alloc taken[SPAN_MAX]; /* exhaust: the blocks buddy handed out */
 };
 
 #define W ((struct world *)w)
@@ -253,6 +261,7 @@ static struct fz_result m_free(void *w, const uint64_t *a)
 
 static struct fz_result i_preserve_folio(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_preserve_folio(kho_of(W), a[0], u_arg(a[1])));
 }
 static struct fz_result m_preserve_folio(void *w, const uint64_t *a)
@@ -262,6 +271,7 @@ static struct fz_result m_preserve_folio(void *w, const uint64_t *a)
 
 static struct fz_result i_unpreserve_folio(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_unpreserve_folio(kho_of(W), a[0], u_arg(a[1])));
 }
 static struct fz_result m_unpreserve_folio(void *w, const uint64_t *a)
@@ -271,6 +281,7 @@ static struct fz_result m_unpreserve_folio(void *w, const uint64_t *a)
 
 static struct fz_result i_preserve_pages(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_preserve_pages(kho_of(W), a[0], a[1]));
 }
 static struct fz_result m_preserve_pages(void *w, const uint64_t *a)
@@ -280,6 +291,7 @@ static struct fz_result m_preserve_pages(void *w, const uint64_t *a)
 
 static struct fz_result i_unpreserve_pages(void *w, const uint64_t *a)
 {
+	W->touched |= 1u << KHO_PRESERVED;
 	return fz_rc(kho_unpreserve_pages(kho_of(W), a[0], a[1]));
 }
 static struct fz_result m_unpreserve_pages(void *w, const uint64_t *a)
@@ -306,13 +318,19 @@ static struct fz_result i_serialize(void *w, const uint64_t *a)
 }
 static struct fz_result m_serialize(void *w, const uint64_t *a)
 {
-	size_t n = km_encode(&W->out, &W->lay, NULL, 0);
-	uint8_t *want = malloc(n);
+	static uint8_t *want; /* kept from one serialize to the next */
+	static size_t cap;
+	size_t n = km_encode(&W->out, &W->lay, want, cap);
 
 	(void)a;
-	if (!want)
-		abort();
-	km_encode(&W->out, &W->lay, want, n);
+	if (n > cap) {
+		free(want);
+		cap = 2 * n;
+		want = malloc(cap);
+		if (!want)
+			abort();
+		km_encode(&W->out, &W->lay, want, cap);
+	}
 	if (W->blob_len != n || memcmp(W->blob, want, n)) {
 		size_t at = 0;
 
@@ -321,7 +339,6 @@ static struct fz_result m_serialize(void *w, const uint64_t *a)
 		objection(W, "serialize: the blob differs from the model's from byte %" PRIu64
 			  " (model: %" PRIu64 " bytes)", at, n);
 	}
-	free(want);
 	W->must_fail = false;
 	W->out_of_order = false;
 	W->damage = NULL;
@@ -340,6 +357,9 @@ struct shape {
 	size_t rec[4096], nrec;
 	unsigned rec_sect[4096];
 };
+
+/* The one the blob ops fill (an op at a time). */
+static struct shape blob_shape;
 
 static void shape_of(const uint8_t *p, size_t len, struct shape *s)
 {
@@ -464,13 +484,11 @@ static struct fz_result i_set(void *w, const uint64_t *a)
 	static const struct { size_t off; unsigned bytes; } sec[] = {
 		{ 0, 4 }, { 4, 4 }, { 8, 8 }, { 16, 8 },
 	};
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 	uint64_t field = a[0], at = a[2];
 	size_t off = SIZE_MAX;
 	unsigned bytes = 8;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob) {
 		shape_of(W->blob, W->blob_len, s);
@@ -490,7 +508,6 @@ static struct fz_result i_set(void *w, const uint64_t *a)
 		put(W->blob + off, a[1], bytes);
 		W->impl_rc = 0;
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_set(void *w, const uint64_t *a)
@@ -520,10 +537,8 @@ static struct fz_result m_fix(void *w, const uint64_t *a)
 
 static struct fz_result i_dup(void *w, const uint64_t *a)
 {
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob) {
 		shape_of(W->blob, W->blob_len, s);
@@ -539,7 +554,6 @@ static struct fz_result i_dup(void *w, const uint64_t *a)
 			W->impl_rc = 0;
 		}
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_dup(void *w, const uint64_t *a)
@@ -555,10 +569,8 @@ static struct fz_result m_dup(void *w, const uint64_t *a)
 /* Add a folio at another order over a page of record a[0]'s first folio. */
 static struct fz_result i_overlap(void *w, const uint64_t *a)
 {
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob && W->lay.max_order > 0) {
 		shape_of(W->blob, W->blob_len, s);
@@ -586,7 +598,6 @@ static struct fz_result i_overlap(void *w, const uint64_t *a)
 			W->impl_rc = 0;
 		}
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_overlap(void *w, const uint64_t *a)
@@ -601,10 +612,8 @@ static struct fz_result m_overlap(void *w, const uint64_t *a)
 
 static struct fz_result i_swap(void *w, const uint64_t *a)
 {
-	struct shape *s = malloc(sizeof(*s));
+	struct shape *s = &blob_shape;
 
-	if (!s)
-		abort();
 	W->impl_rc = -MM_ENOENT;
 	if (W->have_blob) {
 		shape_of(W->blob, W->blob_len, s);
@@ -628,7 +637,6 @@ static struct fz_result i_swap(void *w, const uint64_t *a)
 			W->impl_rc = 0;
 		}
 	}
-	free(s);
 	return fz_rc(W->impl_rc);
 }
 static struct fz_result m_swap(void *w, const uint64_t *a)
@@ -651,6 +659,7 @@ static struct fz_result i_kexec(void *w, const uint64_t *a)
 	int kho_rc = 0, rc;
 
 	(void)a;
+	W->touched |= 1u << KHO_PRESERVED | 1u << KHO_INCOMING;
 	rc = mm_machine_kexec(&next, &W->mc, W->mach, W->have_blob ? W->blob : NULL,
 			      W->have_blob ? W->blob_len : 0, &kho_rc);
 	if (rc)
@@ -686,19 +695,13 @@ static struct fz_result m_kexec(void *w, const uint64_t *a)
 	}
 	/* The new machine: memory as before, firmware ranges reserved, the
 	 * preserved pages kept by kho, everything else free. */
-	for (uint64_t pfn = W->start; pfn < W->end; pfn++) {
-		uint8_t *st = pstate(W, pfn);
-		uint64_t b = pfn << PAGE_SHIFT;
-
-		if (*st != P_HOLE)
-			*st = in_ranges(W->kres, W->mc.nr_reserved, b, b + PAGE) ? P_FW : P_FREE;
-	}
+	memcpy(W->page, W->boot_page, W->end - W->start);
 	for (size_t i = 0; i < got.n; i++)
 		for (uint64_t q = 0; q < ((uint64_t)1 << got.f[i].order); q++)
 			*pstate(W, got.f[i].pfn + q) = P_KHO;
-	for (uint64_t pfn = W->start; pfn < W->end; pfn++)
-		if (*pstate(W, pfn) != P_KHO)
-			W->sig[pfn - W->start] = 0;
+	for (uint64_t i = 0; i < W->end - W->start; i++)
+		if (W->page[i] != P_KHO)
+			W->sig[i] = 0;
 	W->nallocs = 0;
 	km_set_clear(&W->out);
 	km_set_copy(&W->in, &got);
@@ -753,8 +756,10 @@ static uint64_t nth_incoming(const struct world *w, uint64_t idx)
 static struct fz_result i_restore_folio(void *w, const uint64_t *a)
 {
 	unsigned order = 0;
-	int rc = kho_restore_folio(kho_of(W), buddy_of(W), a[0], &order);
+	int rc;
 
+	W->touched |= 1u << KHO_INCOMING;
+	rc = kho_restore_folio(kho_of(W), buddy_of(W), a[0], &order);
 	return fz_val(rc, order);
 }
 static struct fz_result m_restore_folio(void *w, const uint64_t *a)
@@ -795,17 +800,17 @@ static void collect(void *ctx, uint64_t pfn, unsigned order)
 /* Every incoming folio, in the implementation's own order. */
 static struct fz_result i_restore_all(void *w, const uint64_t *a)
 {
-	struct pfns *p = calloc(1, sizeof(*p));
+	static struct pfns pfns;
+	struct pfns *p = &pfns;
 	uint64_t n = 0;
 	unsigned order;
 
 	(void)a;
-	if (!p)
-		abort();
+	p->n = 0;
+	W->touched |= 1u << KHO_INCOMING;
 	kho_walk(kho_of(W), KHO_INCOMING, collect, p);
 	for (size_t i = 0; i < p->n; i++)
 		n += kho_restore_folio(kho_of(W), buddy_of(W), p->v[i], &order) == 0;
-	free(p);
 	return fz_val(0, n);
 }
 static struct fz_result m_restore_all(void *w, const uint64_t *a)
@@ -819,21 +824,27 @@ static struct fz_result m_restore_all(void *w, const uint64_t *a)
 	return fz_val(0, n);
 }
 
-/* ---- exhaust: take every free page from buddy, then give them back ---- */
+/* ---- exhaust: take every free page from buddy, then give them back ----
+ * In the largest blocks buddy will give, order by order downwards, the
+ * last pages one at a time: every free page is handed out once, and the
+ * model checks each page of each block. */
 
 static struct fz_result i_exhaust(void *w, const uint64_t *a)
 {
-	uint64_t pfn;
+	uint64_t pfn, pages = 0;
 
 	(void)a;
 	W->ntaken = 0;
-	while (W->ntaken < SPAN_MAX &&
-	       buddy_alloc_pages(buddy_of(W), 0, NUMA_NO_NODE, &pfn) == 0)
-		W->taken[W->ntaken++] = pfn;
+	for (unsigned o = W->lay.max_order + 1; o-- > 0;)
+		while (W->ntaken < SPAN_MAX &&
+		       buddy_alloc_pages(buddy_of(W), o, NUMA_NO_NODE, &pfn) == 0) {
+			W->taken[W->ntaken++] = (struct alloc){ pfn, o };
+			pages += (uint64_t)1 << o;
+		}
 	for (size_t i = 0; i < W->ntaken; i++)
-		if (buddy_free_pages(buddy_of(W), W->taken[i], 0))
+		if (buddy_free_pages(buddy_of(W), W->taken[i].pfn, W->taken[i].order))
 			abort();
-	return fz_val(0, W->ntaken);
+	return fz_val(0, pages);
 }
 static struct fz_result m_exhaust(void *w, const uint64_t *a)
 {
@@ -842,12 +853,13 @@ static struct fz_result m_exhaust(void *w, const uint64_t *a)
 	(void)a;
 	memset(seen, 0, sizeof(seen));
 	for (size_t i = 0; i < W->ntaken; i++) {
-		uint64_t pfn = W->taken[i];
+		uint64_t head = W->taken[i].pfn, n = (uint64_t)1 << W->taken[i].order;
 
-		if (!in_span(W, pfn) || *pstate(W, pfn) != P_FREE || seen[pfn - W->start]++)
-			objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
-				  " (model state %" PRIu64 "), not a free page",
-				  pfn, in_span(W, pfn) ? *pstate(W, pfn) : 99);
+		for (uint64_t pfn = head; pfn < head + n; pfn++)
+			if (!in_span(W, pfn) || *pstate(W, pfn) != P_FREE || seen[pfn - W->start]++)
+				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
+					  " (model state %" PRIu64 "), not a free page",
+					  pfn, in_span(W, pfn) ? *pstate(W, pfn) : 99);
 	}
 	return fz_val(0, model_free_pages(W));
 }
@@ -917,14 +929,19 @@ static const struct fz_cfg_def cfg[] = {
 
 /* ---- world ---- */
 
+/* A world's memory, kept by destroy for the next create: its tables are
+ * large and every input makes one. */
+static struct world *spare_world;
+
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = malloc(sizeof(*w));
+	struct world *w = spare_world ? spare_world : malloc(sizeof(*w));
 	uint64_t s0 = c[C_START], e0 = s0 + c[C_LEN0], s1 = e0 + c[C_GAP], e1 = s1 + c[C_LEN1];
 	size_t nmem = c[C_LEN1] ? 2 : 1;
 
 	if (!w)
 		abort();
+	spare_world = NULL;
 	memset(w, 0, offsetof(struct world, page));
 	w->mem[0] = (struct mm_range){ s0 << PAGE_SHIFT, (e0 - s0) << PAGE_SHIFT, 0 };
 	w->mem[1] = (struct mm_range){ s1 << PAGE_SHIFT, (e1 - s1) << PAGE_SHIFT,
@@ -965,6 +982,7 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 		*pstate(w, pfn) = node < 0 ? P_HOLE
 			       : in_ranges(w->kres, w->mc.nr_reserved, b, b + PAGE) ? P_FW : P_FREE;
 	}
+	memcpy(w->boot_page, w->page, w->end - w->start);
 	w->nwant_res = km_union(w->kres, w->mc.nr_reserved, NULL, 0, w->want_res, MAX_RES);
 	return w;
 }
@@ -975,7 +993,10 @@ static void destroy(void *w)
 	km_set_free(&W->out);
 	km_set_free(&W->in);
 	free(W->blob);
-	free(w);
+	if (spare_world)
+		free(w);
+	else
+		spare_world = w;
 }
 
 /* After every op the layer's check; where the whole state is compared, the
@@ -1011,35 +1032,53 @@ static enum page_class page_class(enum buddy_page_state s)
 	}
 }
 
-/* After every op: both sets of folios, the counters, memblock's reserved
- * list, and buddy's free pages. */
+/* The kho sets in the mask, folio by folio. */
+static const char *compare_sets(struct world *w, unsigned mask, char *buf, size_t len)
+{
+	const char *e = NULL;
+
+	if (mask & 1u << KHO_PRESERVED)
+		e = km_compare_set(kho_of(w), KHO_PRESERVED, &w->out, buf, len);
+	if (!e && mask & 1u << KHO_INCOMING)
+		e = km_compare_set(kho_of(w), KHO_INCOMING, &w->in, buf, len);
+	return e;
+}
+
+/* After every op: the counters of both sets, the folios of a set the op
+ * can have changed (the others with compare_full: no other op is handed
+ * the kho instance, or only as const), and memblock's reserved list. */
 static const char *compare(void *w, char *buf, size_t len)
 {
 	struct memblock *mb = mm_machine_memblock(W->mach);
 	struct kho_stats st;
 	const char *e;
-	uint64_t nin = 0, pin = 0;
+	uint64_t nin = 0, pin = 0, pout = 0;
+	unsigned touched = W->touched;
 
+	W->touched = 0;
 	if (W->why[0]) {
 		snprintf(buf, len, "%s", W->why);
 		return buf;
 	}
-	if ((e = km_compare_set(kho_of(W), KHO_PRESERVED, &W->out, buf, len)) ||
-	    (e = km_compare_set(kho_of(W), KHO_INCOMING, &W->in, buf, len)))
+	if ((e = compare_sets(W, touched, buf, len)))
 		return e;
 	for (size_t i = 0; i < W->in.n; i++)
 		if (!W->in.f[i].restored) {
 			nin++;
 			pin += (uint64_t)1 << W->in.f[i].order;
 		}
+	for (size_t i = 0; i < W->out.n; i++)
+		pout += (uint64_t)1 << W->out.f[i].order;
 	kho_stats(kho_of(W), &st);
 	if (st.folios[KHO_INCOMING] != nin || st.pages[KHO_INCOMING] != pin ||
-	    st.folios[KHO_PRESERVED] != W->out.n || st.restored != W->restored ||
-	    st.reserves != W->want_reserves) {
-		snprintf(buf, len, "kho_stats: %" PRIu64 " incoming folios, restored %d, %" PRIu64
-			 " reserves; model %" PRIu64 ", %d, %" PRIu64,
-			 st.folios[KHO_INCOMING], st.restored, st.reserves, nin, W->restored,
-			 W->want_reserves);
+	    st.folios[KHO_PRESERVED] != W->out.n || st.pages[KHO_PRESERVED] != pout ||
+	    st.restored != W->restored || st.reserves != W->want_reserves) {
+		snprintf(buf, len, "kho_stats: %" PRIu64 "/%" PRIu64 " incoming folios/pages, %"
+			 PRIu64 "/%" PRIu64 " preserved, restored %d, %" PRIu64 " reserves; model %"
+			 PRIu64 "/%" PRIu64 ", %zu/%" PRIu64 ", %d, %" PRIu64,
+			 st.folios[KHO_INCOMING], st.pages[KHO_INCOMING], st.folios[KHO_PRESERVED],
+			 st.pages[KHO_PRESERVED], st.restored, st.reserves, nin, pin, W->out.n, pout,
+			 W->restored, W->want_reserves);
 		return buf;
 	}
 	/* memblock's reserved list: the firmware ranges and the preserved runs. */
@@ -1062,8 +1101,8 @@ static const char *compare(void *w, char *buf, size_t len)
 	return NULL;
 }
 
-/* Every FZ_FULL_EVERY ops and after the last: each page's state, and the
- * signature of each allocated page. */
+/* Every FZ_FULL_EVERY ops and after the last: both sets folio by folio,
+ * each page's state, and the signature of each allocated page. */
 static const char *compare_full(void *w, char *buf, size_t len)
 {
 	/* By the model's state (enum pstate). */
@@ -1071,21 +1110,25 @@ static const char *compare_full(void *w, char *buf, size_t len)
 		[P_HOLE] = PC_HOLE, [P_FW] = PC_RESERVED, [P_FREE] = PC_FREE,
 		[P_ALLOC] = PC_ALLOC, [P_KHO] = PC_RESERVED,
 	};
+	const char *e = compare_sets(W, 1u << KHO_PRESERVED | 1u << KHO_INCOMING, buf, len);
+	struct buddy *b = buddy_of(W);
 
+	if (e)
+		return e;
 	for (uint64_t pfn = W->start; pfn < W->end; pfn++) {
 		struct buddy_page_info pi;
-		uint8_t m = *pstate(W, pfn);
+		uint8_t m = W->page[pfn - W->start];
 		uint64_t s = W->sig[pfn - W->start], head, tail;
 		const uint8_t *p;
 
-		buddy_page(buddy_of(W), pfn, &pi);
+		buddy_page(b, pfn, &pi);
 		if (page_class(pi.state) != want_class[m]) {
 			snprintf(buf, len, "pfn 0x%" PRIx64 " is %s in buddy, %s in the model%s", pfn,
 				 class_name[page_class(pi.state)], class_name[want_class[m]],
 				 m == P_KHO ? " (preserved)" : "");
 			return buf;
 		}
-		if (m != P_ALLOC || !s || !(p = buddy_page_ptr(buddy_of(W), pfn)))
+		if (m != P_ALLOC || !s || !(p = buddy_page_ptr(b, pfn)))
 			continue;
 		memcpy(&head, p, sizeof(head));
 		memcpy(&tail, p + PAGE - sizeof(tail), sizeof(tail));
