@@ -999,8 +999,9 @@ static void destroy(void *w)
 		spare_world = w;
 }
 
-/* After every op the layer's check; where the whole state is compared, the
- * whole machine's (the layers below too). */
+/* After every op the layer's check (a walk of both sets when a kho call ran
+ * since the last one); where the whole state is compared, the whole
+ * machine's (the layers below too), and kho's and buddy's over everything. */
 static const char *check(void *w)
 {
 	return kho_check(kho_of(W));
@@ -1008,7 +1009,11 @@ static const char *check(void *w)
 
 static const char *check_full(void *w)
 {
-	return mm_machine_check(W->mach);
+	const char *e = mm_machine_check(W->mach);
+
+	if (!e)
+		e = kho_check_full(kho_of(W));
+	return e ? e : buddy_check_full(buddy_of(W));
 }
 
 /* ---- comparing ---- */
