@@ -524,6 +524,24 @@ static const char *check_lists(const struct buddy *b, bool full, uint64_t *liste
 	return NULL;
 }
 
+/* Bits [from, from + n) of the watch's map cleared, the total following:
+ * a word at a time. */
+static void map_clear(struct buddy_watch *w, uint64_t from, uint64_t n)
+{
+	while (n) {
+		unsigned bit = (unsigned)(from % BITS_PER_WORD);
+		unsigned k = n < BITS_PER_WORD - bit ? (unsigned)n : BITS_PER_WORD - bit;
+		uint64_t *word = &w->map[from / BITS_PER_WORD], m = *word & bitmap_word_mask(bit, k);
+
+		if (m) {
+			w->heads -= (uint64_t)__builtin_popcountll(m);
+			*word &= ~m;
+		}
+		from += k;
+		n -= k;
+	}
+}
+
 /*
  * The blocks from lo, a block boundary, to the first boundary at or past
  * hi: every page in one well-formed block (or a hole or reserved page), no
@@ -583,11 +601,7 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 			    pg(b, bud)->nid == p->nid && section(b, bud) == section(b, pfn))
 				return "free block not merged with its free buddy";
 		}
-		for (uint64_t i = pfn - b->start; i < pfn - b->start + n; i++)
-			if (test_bit(i, w->map)) {
-				clear_bit(i, w->map);
-				w->heads--;
-			}
+		map_clear(w, pfn - b->start, n);
 		if (p->state == BUDDY_FREE || p->state == BUDDY_PCP) {
 			set_bit(pfn - b->start, w->map);
 			w->heads++;
@@ -785,24 +799,39 @@ int buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t nr, int nid)
 
 int buddy_free_boot_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 {
-	bool other = false;
+	bool other = false, nodes = false;
+	uint8_t nid;
 
 	if (!range_ok(pfn, nr))
 		return -MM_EINVAL;
 	if (pfn < b->start || pfn > b->end || nr > b->end - pfn)
 		return -MM_ENOENT;
 	/* One pass: a hole anywhere is -ENOENT, else a page that is not
-	 * reserved -EINVAL. */
+	 * reserved -EINVAL; and whether the range spans nodes. */
+	nid = pg(b, pfn)->nid;
 	for (uint64_t p = pfn; p < pfn + nr; p++) {
-		uint8_t st = pg(b, p)->state;
+		const struct bpage *q = pg(b, p);
 
-		if (st == BUDDY_HOLE)
+		if (q->state == BUDDY_HOLE)
 			return -MM_ENOENT;
-		other |= st != BUDDY_RESERVED;
+		other |= q->state != BUDDY_RESERVED;
+		nodes |= q->nid != nid;
 	}
 	if (other)
 		return -MM_EINVAL;
-	free_range(b, pfn, nr, true);
+	if (nodes) {
+		free_range(b, pfn, nr, true);
+		return 0;
+	}
+	/* One node: cut where a section ends, and nowhere else. */
+	while (nr) {
+		uint64_t left = (((pfn >> b->section_shift) + 1) << b->section_shift) - pfn;
+		uint64_t n = left && left < nr ? left : nr;
+
+		free_chunks(b, pfn, n, true, false);
+		pfn += n;
+		nr -= n;
+	}
 	return 0;
 }
 

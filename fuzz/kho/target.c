@@ -1001,7 +1001,7 @@ static void destroy(void *w)
 
 /* After every op the layer's check (a walk of both sets when a kho call ran
  * since the last one); where the whole state is compared, the whole
- * machine's (the layers below too), and kho's and buddy's over everything. */
+ * machine's (the layers below too) and kho's walk regardless. */
 static const char *check(void *w)
 {
 	return kho_check(kho_of(W));
@@ -1011,9 +1011,7 @@ static const char *check_full(void *w)
 {
 	const char *e = mm_machine_check(W->mach);
 
-	if (!e)
-		e = kho_check_full(kho_of(W));
-	return e ? e : buddy_check_full(buddy_of(W));
+	return e ? e : kho_check_full(kho_of(W));
 }
 
 /* ---- comparing ---- */
