@@ -786,13 +786,21 @@ int buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t nr, int nid)
 		return -MM_EINVAL;
 	if (pfn < b->start || pfn >= b->end || nr > b->end - pfn)
 		return -MM_ENOENT;
-	for (uint64_t p = pfn; p < pfn + nr; p++)
-		if (pg(b, p)->state != BUDDY_HOLE)
-			return -MM_EEXIST;
+	/* One pass; a page that is not a hole puts the ones before it back
+	 * (a hole's node is never set: it is still the 0 of creation). */
 	touch(b, pfn, nr);
-	for (uint64_t p = pfn; p < pfn + nr; p++) {
-		pg(b, p)->state = BUDDY_RESERVED;
-		pg(b, p)->nid = (uint8_t)nid;
+	for (uint64_t i = 0; i < nr; i++) {
+		struct bpage *p = pg(b, pfn + i);
+
+		if (p->state != BUDDY_HOLE) {
+			while (i--) {
+				pg(b, pfn + i)->state = BUDDY_HOLE;
+				pg(b, pfn + i)->nid = 0;
+			}
+			return -MM_EEXIST;
+		}
+		p->state = BUDDY_RESERVED;
+		p->nid = (uint8_t)nid;
 	}
 	return 0;
 }
