@@ -101,7 +101,8 @@ static inline struct pcp *pcp_of(const struct buddy *b, unsigned cpu, unsigned n
 }
 
 /* Pages [pfn, pfn + n) are about to change: the next check looks at them. */
-static inline void touch(struct buddy *b, uint64_t pfn, uint64_t n)
+static inline __attribute__((always_inline)) void touch(struct buddy *b, uint64_t pfn,
+							uint64_t n)
 {
 	struct buddy_watch *w = b->watch;
 
@@ -239,7 +240,7 @@ static void mark(struct buddy *b, uint64_t pfn, unsigned order, uint8_t head_sta
  */
 static void free_one(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
 {
-	unsigned nid = pg(b, pfn)->nid;
+	unsigned nid = pg(b, pfn)->nid, first = order;
 
 	if (!marked) {
 		mark(b, pfn, order, BUDDY_FREE, BUDDY_FREE_TAIL);
@@ -261,7 +262,8 @@ static void free_one(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
 		pfn &= ~size;
 		order++;
 	}
-	touch(b, pfn, (uint64_t)1 << order);
+	if (marked || order != first) /* else mark() covered the block */
+		touch(b, pfn, (uint64_t)1 << order);
 	pg(b, pfn)->state = BUDDY_FREE;
 	pg(b, pfn)->order = (uint8_t)order;
 	list_add(b, free_list(b, nid, order), pfn);
