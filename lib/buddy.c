@@ -1307,6 +1307,27 @@ int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info
 	return 0;
 }
 
+int buddy_page_run(const struct buddy *b, uint64_t pfn, uint64_t max,
+		   struct buddy_page_info *info, uint64_t *n)
+{
+	const struct bpage *p;
+	uint64_t k = 1, lim;
+
+	if (!max)
+		return -MM_EINVAL;
+	if (!in_span(b, pfn))
+		return -MM_ENOENT;
+	p = pg(b, pfn);
+	lim = b->end - pfn < max ? b->end - pfn : max;
+	/* What buddy_page reports: the fields, and a node unless a hole. */
+	while (k < lim && p[k].state == p->state && p[k].order == p->order &&
+	       p[k].refcount == p->refcount && (p->state == BUDDY_HOLE || p[k].nid == p->nid))
+		k++;
+	if (n)
+		*n = k;
+	return buddy_page(b, pfn, info);
+}
+
 uint64_t buddy_nr_free(const struct buddy *b, int nid)
 {
 	uint64_t n = 0;

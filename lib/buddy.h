@@ -159,6 +159,12 @@ struct buddy_page_info {
 /* 0, or -MM_ENOENT outside the span (a hole inside it is BUDDY_HOLE).
  * info: an optional output (NULL: only whether pfn is in the span). */
 int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info);
+/* buddy_page of pfn, and in *n how many pages from pfn on (at most max)
+ * buddy_page describes alike: a block's tails, a stretch of holes or of
+ * reserved pages; for a reader that walks a range. 0; -MM_EINVAL for a max
+ * of 0; -MM_ENOENT outside the span. info and n: optional outputs. */
+int buddy_page_run(const struct buddy *b, uint64_t pfn, uint64_t max,
+		   struct buddy_page_info *info, uint64_t *n);
 /* Free pages, cached ones included; nid NUMA_NO_NODE: all nodes (any
  * other nid that is not a node has none). */
 uint64_t buddy_nr_free(const struct buddy *b, int nid);

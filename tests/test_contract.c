@@ -78,6 +78,7 @@
 	X(buddy, buddy_alloc_contig_range) X(buddy, buddy_alloc_contig_pages)                \
 	X(buddy, buddy_drain) X(buddy, buddy_drain_all) X(buddy, buddy_claim_reserved)       \
 	X(buddy, buddy_release_backing) X(buddy, buddy_adopt_backing) X(buddy, buddy_page)   \
+	X(buddy, buddy_page_run)                                                             \
 	X(buddy, buddy_nr_free) X(buddy, buddy_nr_free_blocks) X(buddy, buddy_nr_cached)     \
 	X(buddy, buddy_max_order) X(buddy, buddy_nr_nodes) X(buddy, buddy_section_shift)     \
 	X(buddy, buddy_start_pfn) X(buddy, buddy_end_pfn) X(buddy, buddy_page_ptr)           \
@@ -1015,6 +1016,15 @@ static const struct row rows[] = {
 	RN(buddy_page, C_NULL, 1, ENOENT, S(S_END, 0)),
 	R(buddy_page, C_QUERY, 0, S(S_HOLE, 0)),
 	R(buddy_page, C_QUERY, 0, S(S_A2, 0)),
+	RS(buddy_page_run, C_OUTSIDE, 0, LIST_OUTSPAN, ENOENT, 0, 1),
+	R(buddy_page_run, C_END64, ENOENT, UINT64_MAX, 1),
+	R(buddy_page_run, C_ZERO, EINVAL, S(S_A0, 0), 0),
+	R(buddy_page_run, C_ZERO, EINVAL, UINT64_MAX, 0),
+	RN(buddy_page_run, C_NULL, 3, 0, S(S_A2, 1), 8),
+	R(buddy_page_run, C_QUERY, 0, S(S_HOLE, 0), UINT64_MAX),
+	R(buddy_page_run, C_QUERY, 0, S(S_A2, 0), 8),
+	R(buddy_page_run, C_QUERY, 0, S(S_A2, 1), 8),
+	R(buddy_page_run, C_QUERY, 0, S(S_A2, 1), 1),
 	RS(buddy_nr_free, C_ID, 0, LIST_BADNID, 0, 0),
 	R(buddy_nr_free, C_QUERY, 0, NUMA_NO_NODE),
 	RS(buddy_nr_free_blocks, C_ID, 0, LIST_BADNID, 0, 0, 0),
@@ -1894,6 +1904,25 @@ static int call(struct fx *f, const struct row *r, const uint64_t *a)
 				f->saved = NULL;
 			return rc;
 		}
+	}
+	case F_buddy_page_run: {
+		struct buddy_page_info info = { BUDDY_ALLOC, 77, 77, 77 }, pi;
+		uint64_t n = 77;
+
+		rc = buddy_page_run(f->b, a[0], a[1], OUT(0, info), OUT(1, n));
+		if (rc || r->cls != C_QUERY)
+			return rc && (info.order != 77 || n != 77) ? OUT_TOUCHED : rc;
+		/* n pages alike, within max, and the one after (if any) not */
+		if (!n || n > a[1])
+			return WRONG_VALUE;
+		for (uint64_t i = 0; i < n; i++)
+			if (buddy_page(f->b, a[0] + i, &pi) || pi.state != info.state ||
+			    pi.order != info.order || pi.refcount != info.refcount || pi.nid != info.nid)
+				return WRONG_VALUE;
+		if (n < a[1] && !buddy_page(f->b, a[0] + n, &pi) && pi.state == info.state &&
+		    pi.order == info.order && pi.refcount == info.refcount && pi.nid == info.nid)
+			return WRONG_VALUE;
+		return VAL(a[0] != f->sym[S_A2] || (info.state == BUDDY_ALLOC && n == 1));
 	}
 	case F_buddy_page: {
 		struct buddy_page_info info = { BUDDY_ALLOC, 77, 77, 77 };

@@ -1115,16 +1115,18 @@ static const char *compare_full(void *w, char *buf, size_t len)
 	};
 	const char *e = compare_sets(W, 1u << KHO_PRESERVED | 1u << KHO_INCOMING, buf, len);
 	struct buddy *b = buddy_of(W);
+	struct buddy_page_info pi = { 0 };
 
 	if (e)
 		return e;
-	for (uint64_t pfn = W->start; pfn < W->end; pfn++) {
-		struct buddy_page_info pi;
+	/* The span in runs of pages buddy describes alike. */
+	for (uint64_t pfn = W->start, run = 0; pfn < W->end; pfn++, run--) {
 		uint8_t m = W->page[pfn - W->start];
 		uint64_t s = W->sig[pfn - W->start], head, tail;
 		const uint8_t *p;
 
-		buddy_page(b, pfn, &pi);
+		if (!run)
+			buddy_page_run(b, pfn, W->end - pfn, &pi, &run);
 		if (page_class(pi.state) != want_class[m]) {
 			snprintf(buf, len, "pfn 0x%" PRIx64 " is %s in buddy, %s in the model%s", pfn,
 				 class_name[page_class(pi.state)], class_name[want_class[m]],
