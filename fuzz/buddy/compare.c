@@ -73,11 +73,12 @@ const char *bm_compare_pages(const struct bm *m, const struct buddy *b, uint64_t
 		const struct bm_page *p = &recs[pfn - start];
 		enum bm_state s, tail;
 
-		buddy_page_run(b, pfn, hi - pfn, &i, &n);
+		buddy_page(b, pfn, &i);
 		s = class_of(i.state);
 		if (i.state == BUDDY_HOLE || i.state == BUDDY_RESERVED) {
 			/* A stretch buddy describes alike, page by page on
 			 * the model's side. */
+			buddy_page_run(b, pfn, hi - pfn, NULL, &n);
 			for (uint64_t q = 0; q < n; q++)
 				if (p[q].state != s || (s != BM_HOLE && p[q].nid != i.nid))
 					return page_diff(pfn + q, &i, &p[q], buf, len);
