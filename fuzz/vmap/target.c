@@ -200,13 +200,6 @@ static const char *check(void *w)
 	return vmap_check(W->v);
 }
 
-/* vmap_check walks everything when an op could change the instance;
- * where the whole state is compared, it walks regardless. */
-static const char *check_full(void *w)
-{
-	return vmap_check_full(W->v);
-}
-
 struct list {
 	uint64_t start[MAX_AREAS], end[MAX_AREAS];
 	size_t n;
@@ -306,7 +299,6 @@ static const struct fz_target target = {
 	.destroy = destroy,
 	.compare = compare,
 	.check = check,
-	.check_full = check_full,
 	.expect = expect,
 	.dump = dump,
 };
