@@ -195,15 +195,6 @@ static void spans_push(struct spans *s, uint64_t start, uint64_t end, int nid, u
 	s->v[s->n++] = (struct span){ .start = start, .end = end, .nid = nid, .flags = flags };
 }
 
-/* Room for n intervals in s, taken at once. */
-static void spans_room(struct spans *s, size_t n)
-{
-	if (n > s->cap) {
-		s->cap = n;
-		s->v = xrealloc(s->v, s->cap, sizeof(*s->v));
-	}
-}
-
 static void spans_copy(struct spans *dst, const struct spans *src)
 {
 	dst->n = 0;
@@ -442,8 +433,6 @@ static void repaint_type(struct mbm *m, int t, uint64_t base, uint64_t end,
 
 /* ---- lifetime ---- */
 
-#define PRESIZE 64 /* intervals each list has room for from the start */
-
 struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 {
 	struct mbm *m = calloc(1, sizeof(*m));
@@ -455,13 +444,6 @@ struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 		free(m);
 		return NULL;
 	}
-	/* Room enough for most inputs from the start: growing each list in
-	 * steps is a handful of allocations more per input. */
-	spans_room(&m->type[MEMBLOCK_MEMORY], PRESIZE);
-	spans_room(&m->type[MEMBLOCK_RESERVED], PRESIZE);
-	spans_room(&m->sc->next, PRESIZE);
-	spans_room(&m->sc->free, PRESIZE);
-	pts_room(m->sc, 2 * PRESIZE + 2);
 	m->limit = MEMBLOCK_ALLOC_ANYWHERE;
 	m->bottom_up = false;
 	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
