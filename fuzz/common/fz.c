@@ -815,86 +815,134 @@ static void signature(char *sig, size_t len, const char *kind, const char *msg)
 }
 
 /*
- * The bookkeeping allocator of a run. Backing memory (a machine's pages)
- * is hundreds of KiB; from malloc it is a fresh mapping on every run, so
- * each page the run touches costs a page fault and the kernel's zeroing.
- * Blocks of FZ_REUSE_MIN bytes or more are taken in power-of-two sizes and
- * kept for the next run instead, handed out again (zeroed, unless for
- * mm_meta_array, whose memory no layer reads before writing it) and
- * unpoisoned first (the layer that had them may have left
- * them poisoned), with the part past the size asked for poisoned, so an
- * access past the end is still reported.
+ * The bookkeeping allocator of a run. From malloc, every block costs the
+ * sanitizer's allocator (a stack trace, the quarantine, for a large one a
+ * fresh mapping and its page faults), and a run of an op program takes and
+ * gives back dozens: every machine booted builds every layer. Blocks are
+ * taken from malloc in power-of-two sizes instead, and a block given back
+ * is kept, poisoned, until the run ends: only then is it parked for the
+ * runs after, so within a run a block is never handed out twice, and a use
+ * after free is still reported (as a use of poisoned memory). A block
+ * handed out again is unpoisoned for the size asked for, with the rest of
+ * its power of two poisoned, and zeroed unless it is for mm_meta_array
+ * (whose memory no layer reads before writing it). Giving back a block
+ * that is already kept aborts: a double free.
  */
-#define FZ_REUSE_MIN (64u << 10)
-#define FZ_REUSE_SLOTS 8
+#define POOL_MIN_SHIFT 4   /* 16 bytes */
+#define POOL_MAX_SHIFT 31  /* larger blocks come and go through malloc */
+#define POOL_KEEP 32       /* blocks of a size parked, and kept in a run */
+#define POOL_KEEP_LARGE 8  /* the same, from POOL_LARGE bytes */
+#define POOL_LARGE (64u << 10)
 
-static struct {
-	void *p;
-	size_t cap;
-} reuse[FZ_REUSE_SLOTS];
+struct pool_class {
+	void *parked[POOL_KEEP];
+	void *kept[POOL_KEEP];
+	unsigned nparked, nkept;
+};
 
-static size_t reuse_cap(size_t size)
+static struct pool_class pool[POOL_MAX_SHIFT + 1];
+
+/* The power of two a block of size bytes is taken in; 0 for none. */
+static unsigned pool_shift(size_t size)
 {
-	size_t cap = FZ_REUSE_MIN;
+	unsigned s = POOL_MIN_SHIFT;
 
-	while (cap < size && cap <= SIZE_MAX / 2)
-		cap *= 2;
-	return cap < size ? 0 : cap;
+	while (s <= POOL_MAX_SHIFT && ((size_t)1 << s) < size)
+		s++;
+	return s <= POOL_MAX_SHIFT ? s : 0;
 }
 
-static void *reuse_get(size_t size, bool zero)
+static unsigned pool_keep(unsigned shift)
 {
-	size_t cap = size >= FZ_REUSE_MIN ? reuse_cap(size) : 0;
-	void *p = NULL;
+	return ((size_t)1 << shift) >= POOL_LARGE ? POOL_KEEP_LARGE : POOL_KEEP;
+}
 
-	if (!cap)
+static void *pool_get(size_t size, bool zero)
+{
+	unsigned s = pool_shift(size);
+	size_t cap;
+	void *p;
+
+	if (!s)
 		return zero ? calloc(1, size) : malloc(size);
-	for (unsigned i = 0; i < FZ_REUSE_SLOTS && !p; i++)
-		if (reuse[i].p && reuse[i].cap == cap) {
-			p = reuse[i].p;
-			reuse[i].p = NULL;
-			mm_unpoison(p, size);
-			if (zero)
-				memset(p, 0, size);
-		}
-	if (!p && !(p = zero ? calloc(1, cap) : malloc(cap)))
+	cap = (size_t)1 << s;
+	if (pool[s].nparked) {
+		p = pool[s].parked[--pool[s].nparked];
+		mm_unpoison(p, size);
+		if (zero)
+			memset(p, 0, size);
+	} else if (!(p = zero ? calloc(1, cap) : malloc(cap))) {
 		return NULL;
+	}
 	mm_poison((char *)p + size, cap - size);
 	return p;
+}
+
+static void pool_put(void *p, size_t size)
+{
+	unsigned s = pool_shift(size);
+	struct pool_class *c = &pool[s];
+
+	if (!s) {
+		free(p);
+		return;
+	}
+	for (unsigned i = 0; i < c->nkept; i++)
+		if (c->kept[i] == p)
+			abort(); /* given back twice in this run */
+	for (unsigned i = 0; i < c->nparked; i++)
+		if (c->parked[i] == p)
+			abort(); /* given back, but never handed out */
+	if (c->nkept == pool_keep(s)) {
+		mm_unpoison(p, (size_t)1 << s);
+		free(p);
+		return;
+	}
+	mm_poison(p, (size_t)1 << s);
+	c->kept[c->nkept++] = p;
+}
+
+/* The run is over: what it gave back may be handed out again. */
+static void pool_settle(void)
+{
+	for (unsigned s = POOL_MIN_SHIFT; s <= POOL_MAX_SHIFT; s++) {
+		struct pool_class *c = &pool[s];
+
+		while (c->nkept) {
+			void *p = c->kept[--c->nkept];
+
+			if (c->nparked < pool_keep(s)) {
+				c->parked[c->nparked++] = p;
+			} else {
+				mm_unpoison(p, (size_t)1 << s);
+				free(p);
+			}
+		}
+	}
 }
 
 static void *run_alloc(void *ctx, size_t size)
 {
 	(void)ctx;
-	return reuse_get(size, true);
+	return pool_get(size, true);
 }
 
 /* mm_meta_array's memory (backing pages among it) is not zeroed. */
 static void *run_array(void *ctx, size_t size)
 {
 	(void)ctx;
-	return reuse_get(size, false);
+	return pool_get(size, false);
 }
 
 static void run_free(void *ctx, void *p, size_t size)
 {
-	size_t cap = size >= FZ_REUSE_MIN ? reuse_cap(size) : 0;
-
 	(void)ctx;
-	for (unsigned i = 0; cap && i < FZ_REUSE_SLOTS; i++)
-		if (!reuse[i].p) {
-			reuse[i].p = p;
-			reuse[i].cap = cap;
-			return;
-		}
-	if (cap)
-		mm_unpoison(p, cap);
-	free(p);
+	pool_put(p, size);
 }
 
 void *fz_world_alloc(size_t size)
 {
-	void *p = reuse_get(size, false);
+	void *p = pool_get(size, false);
 
 	if (!p)
 		abort();
@@ -904,7 +952,7 @@ void *fz_world_alloc(size_t size)
 void fz_world_free(void *p, size_t size)
 {
 	if (p)
-		run_free(NULL, p, size);
+		pool_put(p, size);
 }
 
 bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result *results,
@@ -1024,6 +1072,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 	free(handles);
 	f->allocs = meta.calls;
 	t->destroy(world);
+	pool_settle();
 	if (ok && meta.live)
 		ok = fail(f, t, NULL, (int)p->nops - 1, "leak",
 			  "%" PRIu64 " bookkeeping allocations (%" PRIu64
