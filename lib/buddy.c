@@ -4,12 +4,15 @@
  *
  * Every page has a descriptor with an exact state, so that "is this page
  * free", "is this the head of an allocated block" and the bad-input checks
- * are O(1). Freeing or allocating a block of 2^k pages writes its 2^k
- * descriptors (the refcounts need that anyway); merging with a buddy is
- * O(1) per level: the absorbed head just becomes a tail.
+ * are O(1). The descriptors are kept one array per field (state, order,
+ * node, refcount, list links): freeing or allocating a block of 2^k pages
+ * marks its tails with one memset of their states (a tail's refcount is
+ * always 0, its order unused), and the walks over ranges of pages (boot,
+ * the checks, runs of alike pages) read a word of pages at a time. Merging
+ * with a buddy is O(1) per level: the absorbed head just becomes a tail.
  *
  * Lists (buddy free lists and per-CPU caches) are doubly linked through the
- * head pages' descriptors, by index, so that any block can be unlinked in
+ * head pages' link arrays, by index, so that any block can be unlinked in
  * O(1) when its buddy frees.
  *
  * free_contig_range (the kernel's __free_contig_range) puts one reference on
@@ -22,15 +25,6 @@
 #include <string.h>
 
 #define NIL UINT32_MAX
-
-struct bpage {
-	uint8_t state;
-	uint8_t order;
-	uint8_t nid;
-	uint8_t unused;
-	uint32_t refcount;
-	uint32_t prev, next; /* list links of a FREE or PCP head */
-};
 
 struct blist {
 	uint32_t head;
@@ -62,7 +56,10 @@ struct buddy {
 	unsigned max_order, section_shift, nr_nodes, nr_cpus, cpu;
 	int cpu_node[BUDDY_MAX_CPUS];
 	unsigned pcp_high, pcp_batch;
-	struct bpage *pages;
+	/* The page descriptors, indexed by pfn - start. order is a head's;
+	 * prev and next link a FREE or PCP head into its list. */
+	uint8_t *state, *order, *nid;
+	uint32_t *ref, *prev, *next;
 	struct blist *free;                     /* [nid * (max_order + 1) + order] */
 	struct pcp *pcp;                        /* [cpu * nr_nodes + nid] */
 	uint64_t nr_free[BUDDY_MAX_NODES];      /* pages on the buddy lists */
@@ -75,19 +72,57 @@ struct buddy {
 
 /* ---- small helpers ---- */
 
-static inline struct bpage *pg(const struct buddy *b, uint64_t pfn)
-{
-	return &b->pages[pfn - b->start];
-}
-
 static inline uint32_t idx(const struct buddy *b, uint64_t pfn)
 {
 	return (uint32_t)(pfn - b->start);
 }
 
+/* A page's fields, by pfn. */
+#define STATE(b, pfn) ((b)->state[(pfn) - (b)->start])
+#define ORDER(b, pfn) ((b)->order[(pfn) - (b)->start])
+#define NID(b, pfn) ((b)->nid[(pfn) - (b)->start])
+#define REF(b, pfn) ((b)->ref[(pfn) - (b)->start])
+
 static inline uint64_t section(const struct buddy *b, uint64_t pfn)
 {
 	return pfn >> b->section_shift;
+}
+
+/* How many pages from pfn to the end of its section (0: to 2^64). */
+static inline uint64_t section_left(const struct buddy *b, uint64_t pfn)
+{
+	return (((pfn >> b->section_shift) + 1) << b->section_shift) - pfn;
+}
+
+/* How many of the n bytes from p equal v, counted up to the first that
+ * does not: a word at a time. */
+static uint64_t run_u8(const uint8_t *p, uint64_t n, uint8_t v)
+{
+	uint64_t k = 0, pat = 0x0101010101010101ull * v, w;
+
+	for (; n - k >= 8; k += 8) {
+		memcpy(&w, p + k, 8);
+		if (w != pat)
+			break;
+	}
+	while (k < n && p[k] == v)
+		k++;
+	return k;
+}
+
+/* The same for 32-bit values. */
+static uint64_t run_u32(const uint32_t *p, uint64_t n, uint32_t v)
+{
+	uint64_t k = 0, pat = (uint64_t)v << 32 | v, w;
+
+	for (; n - k >= 2; k += 2) {
+		memcpy(&w, p + k, 8);
+		if (w != pat)
+			break;
+	}
+	while (k < n && p[k] == v)
+		k++;
+	return k;
 }
 
 static inline struct blist *free_list(const struct buddy *b, unsigned nid, unsigned order)
@@ -134,10 +169,7 @@ static bool range_exists(const struct buddy *b, uint64_t pfn, uint64_t nr)
 {
 	if (pfn < b->start || pfn > b->end || nr > b->end - pfn)
 		return false;
-	for (uint64_t p = pfn; p < pfn + nr; p++)
-		if (pg(b, p)->state == BUDDY_HOLE)
-			return false;
-	return true;
+	return !memchr(&STATE(b, pfn), BUDDY_HOLE, (size_t)nr);
 }
 
 static bool nid_ok(const struct buddy *b, int nid)
@@ -189,45 +221,45 @@ static void mem_unpoison(const struct buddy *b, uint64_t pfn, uint64_t nr)
 
 static void list_add(struct buddy *b, struct blist *l, uint64_t pfn)
 {
-	struct bpage *p = pg(b, pfn);
+	uint32_t i = idx(b, pfn);
 
-	p->prev = NIL;
-	p->next = l->head;
+	b->prev[i] = NIL;
+	b->next[i] = l->head;
 	if (l->head != NIL)
-		b->pages[l->head].prev = idx(b, pfn);
-	l->head = idx(b, pfn);
+		b->prev[l->head] = i;
+	l->head = i;
 	l->count++;
 	l->changed = true;
 }
 
 static void list_del(struct buddy *b, struct blist *l, uint64_t pfn)
 {
-	struct bpage *p = pg(b, pfn);
+	uint32_t i = idx(b, pfn), prev = b->prev[i], next = b->next[i];
 
-	if (p->prev != NIL)
-		b->pages[p->prev].next = p->next;
+	if (prev != NIL)
+		b->next[prev] = next;
 	else
-		l->head = p->next;
-	if (p->next != NIL)
-		b->pages[p->next].prev = p->prev;
+		l->head = next;
+	if (next != NIL)
+		b->prev[next] = prev;
 	l->count--;
 	l->changed = true;
 }
 
-/* Mark a block: its head gets head_state and order, the rest tail_state. */
+/* Mark a block: its head gets head_state and order, the rest tail_state.
+ * The pages were tails or heads with refcount 0 (free, cached, reserved,
+ * or an allocation whose last reference went), and a tail's refcount
+ * stays 0: only the head's is the caller's to set. */
 static void mark(struct buddy *b, uint64_t pfn, unsigned order, uint8_t head_state,
 		 uint8_t tail_state)
 {
-	struct bpage *p = pg(b, pfn);
 	uint64_t n = (uint64_t)1 << order;
 
 	touch(b, pfn, n);
-	p->state = head_state;
-	p->order = (uint8_t)order;
-	for (uint64_t i = 1; i < n; i++) {
-		p[i].state = tail_state;
-		p[i].refcount = 0;
-	}
+	STATE(b, pfn) = head_state;
+	ORDER(b, pfn) = (uint8_t)order;
+	if (n > 1)
+		memset(&STATE(b, pfn + 1), tail_state, (size_t)(n - 1));
 }
 
 /* ---- the buddy lists ---- */
@@ -240,32 +272,30 @@ static void mark(struct buddy *b, uint64_t pfn, unsigned order, uint8_t head_sta
  */
 static void free_one(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
 {
-	unsigned nid = pg(b, pfn)->nid, first = order;
+	unsigned nid = NID(b, pfn), first = order;
 
 	if (!marked) {
 		mark(b, pfn, order, BUDDY_FREE, BUDDY_FREE_TAIL);
-		pg(b, pfn)->refcount = 0;
+		REF(b, pfn) = 0;
 	}
 	b->nr_free[nid] += (uint64_t)1 << order;
 	while (order < b->max_order) {
 		uint64_t size = (uint64_t)1 << order, bud = pfn ^ size;
-		struct bpage *bp;
 
 		if (bud < b->start || bud >= b->end || b->end - bud < size)
 			break;
-		bp = pg(b, bud);
-		if (bp->state != BUDDY_FREE || bp->order != order || bp->nid != nid ||
+		if (STATE(b, bud) != BUDDY_FREE || ORDER(b, bud) != order || NID(b, bud) != nid ||
 		    section(b, bud) != section(b, pfn))
 			break;
 		list_del(b, free_list(b, nid, order), bud);
-		pg(b, bud > pfn ? bud : pfn)->state = BUDDY_FREE_TAIL;
+		STATE(b, bud > pfn ? bud : pfn) = BUDDY_FREE_TAIL;
 		pfn &= ~size;
 		order++;
 	}
 	if (marked || order != first) /* else mark() covered the block */
 		touch(b, pfn, (uint64_t)1 << order);
-	pg(b, pfn)->state = BUDDY_FREE;
-	pg(b, pfn)->order = (uint8_t)order;
+	STATE(b, pfn) = BUDDY_FREE;
+	ORDER(b, pfn) = (uint8_t)order;
 	list_add(b, free_list(b, nid, order), pfn);
 }
 
@@ -290,8 +320,8 @@ static bool take_block(struct buddy *b, unsigned nid, unsigned order, uint64_t *
 
 			o--;
 			upper = pfn + ((uint64_t)1 << o);
-			pg(b, upper)->state = BUDDY_FREE;
-			pg(b, upper)->order = (uint8_t)o;
+			STATE(b, upper) = BUDDY_FREE;
+			ORDER(b, upper) = (uint8_t)o;
 			list_add(b, free_list(b, nid, o), upper);
 		}
 		b->nr_free[nid] -= (uint64_t)1 << order;
@@ -338,7 +368,7 @@ static void pcp_put(struct buddy *b, struct pcp *c, unsigned nid, uint64_t pfn,
 		    unsigned order)
 {
 	mark(b, pfn, order, BUDDY_PCP, BUDDY_PCP_TAIL);
-	pg(b, pfn)->refcount = 0;
+	REF(b, pfn) = 0;
 	list_add(b, &c->lists[order], pfn);
 	c->count += (uint64_t)1 << order;
 	b->nr_cached[nid] += (uint64_t)1 << order;
@@ -375,7 +405,7 @@ static bool pcp_take(struct buddy *b, unsigned nid, unsigned order, uint64_t *ou
  * current CPU's cache, which spills a batch to the lists past its high mark. */
 static void free_block(struct buddy *b, uint64_t pfn, unsigned order, bool marked)
 {
-	unsigned nid = pg(b, pfn)->nid;
+	unsigned nid = NID(b, pfn);
 	struct pcp *c;
 
 	/* The one place memory stops being allocated: every other free moves
@@ -417,11 +447,9 @@ static void free_chunks(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_list
 static void free_range(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_lists)
 {
 	while (nr) {
-		uint64_t n = 1;
+		uint64_t left = section_left(b, pfn);
+		uint64_t n = run_u8(&NID(b, pfn), left && left < nr ? left : nr, NID(b, pfn));
 
-		while (n < nr && pg(b, pfn + n)->nid == pg(b, pfn)->nid &&
-		       section(b, pfn + n) == section(b, pfn))
-			n++;
 		free_chunks(b, pfn, n, to_lists, false);
 		pfn += n;
 		nr -= n;
@@ -444,15 +472,12 @@ static const char *check_list(const struct buddy *b, struct blist *l, bool full,
 		return NULL;
 	}
 
-	for (uint32_t i = l->head; i != NIL; i = b->pages[i].next) {
-		const struct bpage *p;
-
+	for (uint32_t i = l->head; i != NIL; i = b->next[i]) {
 		if (i >= span || ++n > span)
 			return "list link out of the span or a cycle";
-		p = &b->pages[i];
-		if (p->prev != prev)
+		if (b->prev[i] != prev)
 			return "list prev link broken";
-		if (p->state != state || p->order != order || p->nid != nid)
+		if (b->state[i] != state || b->order[i] != order || b->nid[i] != nid)
 			return "listed block with the wrong state, order or node";
 		if ((b->start + i) & (((uint64_t)1 << order) - 1))
 			return "listed block not naturally aligned";
@@ -468,10 +493,9 @@ static const char *check_list(const struct buddy *b, struct blist *l, bool full,
 /* The pages of a head's block: same node, one section, tails marked. */
 static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail_state)
 {
-	const struct bpage *p = pg(b, pfn);
-	uint64_t n = (uint64_t)1 << p->order;
+	uint64_t n = (uint64_t)1 << ORDER(b, pfn);
 
-	if (p->order > b->max_order)
+	if (ORDER(b, pfn) > b->max_order)
 		return "block order above max_order";
 	if (pfn & (n - 1))
 		return "block not naturally aligned";
@@ -479,14 +503,12 @@ static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail
 		return "block runs past the span";
 	if (section(b, pfn) != section(b, pfn + n - 1))
 		return "block crosses a section";
-	for (uint64_t i = 1; i < n; i++) {
-		if (p[i].state != tail_state)
-			return "block tail page in the wrong state";
-		if (p[i].nid != p->nid)
-			return "block crosses a node";
-		if (p[i].refcount)
-			return "tail page with a refcount";
-	}
+	if (run_u8(&STATE(b, pfn + 1), n - 1, tail_state) != n - 1)
+		return "block tail page in the wrong state";
+	if (run_u8(&NID(b, pfn + 1), n - 1, NID(b, pfn)) != n - 1)
+		return "block crosses a node";
+	if (run_u32(&REF(b, pfn + 1), n - 1, 0) != n - 1)
+		return "tail page with a refcount";
 	return NULL;
 }
 
@@ -557,54 +579,56 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
 	const char *e;
 
 	for (uint64_t pfn = lo; pfn < hi;) {
-		const struct bpage *p = pg(b, pfn);
+		uint8_t st = STATE(b, pfn), order = ORDER(b, pfn), tail;
+		uint32_t ref = REF(b, pfn);
 		uint64_t n = 1;
-		uint8_t tail;
 
-		switch (p->state) {
+		switch (st) {
 		case BUDDY_HOLE:
 		case BUDDY_RESERVED:
-			if (p->refcount)
+			/* The run of such pages up to hi, at once. */
+			n = run_u8(&STATE(b, pfn), hi - pfn, st);
+			if (run_u32(&REF(b, pfn), n, 0) != n)
 				return "hole or reserved page with a refcount";
 			tail = 0;
 			break;
 		case BUDDY_FREE:
 			tail = BUDDY_FREE_TAIL;
-			if (p->refcount)
+			if (ref)
 				return "free page with a refcount";
 			break;
 		case BUDDY_PCP:
 			tail = BUDDY_PCP_TAIL;
-			if (p->refcount)
+			if (ref)
 				return "cached page with a refcount";
 			break;
 		case BUDDY_ALLOC:
 			tail = BUDDY_ALLOC_TAIL;
-			if (!p->refcount)
+			if (!ref)
 				return "allocated block with refcount 0";
 			break;
 		default:
 			return "tail page outside any block";
 		}
 		if (tail) {
-			if (p->nid >= b->nr_nodes)
+			if (NID(b, pfn) >= b->nr_nodes)
 				return "page on a node that does not exist";
 			if ((e = check_block(b, pfn, tail)))
 				return e;
-			n = (uint64_t)1 << p->order;
+			n = (uint64_t)1 << order;
 		}
-		if (p->state == BUDDY_FREE && p->order < b->max_order) {
+		if (st == BUDDY_FREE && order < b->max_order) {
 			/* Canonical: a free block's buddy is never a free block it
 			 * should have merged with. */
-			uint64_t size = (uint64_t)1 << p->order, bud = pfn ^ size;
+			uint64_t size = (uint64_t)1 << order, bud = pfn ^ size;
 
 			if (bud >= b->start && bud < b->end && b->end - bud >= size &&
-			    pg(b, bud)->state == BUDDY_FREE && pg(b, bud)->order == p->order &&
-			    pg(b, bud)->nid == p->nid && section(b, bud) == section(b, pfn))
+			    STATE(b, bud) == BUDDY_FREE && ORDER(b, bud) == order &&
+			    NID(b, bud) == NID(b, pfn) && section(b, bud) == section(b, pfn))
 				return "free block not merged with its free buddy";
 		}
 		map_clear(w, pfn - b->start, n);
-		if (p->state == BUDDY_FREE || p->state == BUDDY_PCP) {
+		if (st == BUDDY_FREE || st == BUDDY_PCP) {
 			set_bit(pfn - b->start, w->map);
 			w->heads++;
 		}
@@ -618,19 +642,17 @@ static const char *check_pages(const struct buddy *b, uint64_t lo, uint64_t hi)
  * it (none: pfn, and the walk reports the stray tail). */
 static uint64_t block_start(const struct buddy *b, uint64_t pfn)
 {
-	uint8_t st = pg(b, pfn)->state;
+	uint8_t st = STATE(b, pfn);
 
 	if (st != BUDDY_FREE_TAIL && st != BUDDY_PCP_TAIL && st != BUDDY_ALLOC_TAIL)
 		return pfn;
 	for (unsigned k = 1; k <= b->max_order && k < 64; k++) {
 		uint64_t h = pfn & ~(((uint64_t)1 << k) - 1);
-		const struct bpage *p;
 
 		if (h < b->start)
 			break;
-		p = pg(b, h);
-		if ((p->state == BUDDY_FREE || p->state == BUDDY_PCP || p->state == BUDDY_ALLOC) &&
-		    p->order >= k)
+		st = STATE(b, h);
+		if ((st == BUDDY_FREE || st == BUDDY_PCP || st == BUDDY_ALLOC) && ORDER(b, h) >= k)
 			return h;
 	}
 	return pfn;
@@ -733,7 +755,13 @@ int buddy_create(struct buddy **out, const struct buddy_config *cfg)
 		b->cpu_node[c] = cfg->cpu_node ? cfg->cpu_node[c] : (int)(c % cfg->nr_nodes);
 	nfree = (size_t)cfg->nr_nodes * (cfg->max_order + 1);
 	npcp = (size_t)cfg->nr_cpus * cfg->nr_nodes;
-	b->pages = mm_meta_calloc(b->meta, (size_t)span, sizeof(*b->pages));
+	/* Every page a hole, in no list; links are written before they are read. */
+	b->state = mm_meta_calloc(b->meta, (size_t)span, 1);
+	b->order = mm_meta_calloc(b->meta, (size_t)span, 1);
+	b->nid = mm_meta_calloc(b->meta, (size_t)span, 1);
+	b->ref = mm_meta_calloc(b->meta, (size_t)span, sizeof(*b->ref));
+	b->prev = mm_meta_array(b->meta, (size_t)span, sizeof(*b->prev));
+	b->next = mm_meta_array(b->meta, (size_t)span, sizeof(*b->next));
 	b->free = mm_meta_calloc(b->meta, nfree, sizeof(*b->free));
 	b->pcp = mm_meta_calloc(b->meta, npcp, sizeof(*b->pcp));
 	b->watch = mm_meta_calloc(b->meta, 1, watch_bytes(span));
@@ -744,7 +772,8 @@ int buddy_create(struct buddy **out, const struct buddy_config *cfg)
 			bytes = SIZE_MAX;
 		b->mem = bytes == SIZE_MAX ? NULL : mm_meta_array(b->meta, bytes, 1);
 	}
-	if (!b->pages || !b->free || !b->pcp || !b->watch || (cfg->page_size && !b->mem)) {
+	if (!b->state || !b->order || !b->nid || !b->ref || !b->prev || !b->next || !b->free ||
+	    !b->pcp || !b->watch || (cfg->page_size && !b->mem)) {
 		buddy_destroy(b);
 		return -MM_ENOMEM;
 	}
@@ -773,7 +802,12 @@ void buddy_destroy(struct buddy *b)
 		mm_unpoison(b->mem, (size_t)span * b->page_size);
 		mm_meta_free(b->meta, b->mem, (size_t)span * b->page_size);
 	}
-	mm_meta_free(b->meta, b->pages, (size_t)span * sizeof(*b->pages));
+	mm_meta_free(b->meta, b->state, (size_t)span);
+	mm_meta_free(b->meta, b->order, (size_t)span);
+	mm_meta_free(b->meta, b->nid, (size_t)span);
+	mm_meta_free(b->meta, b->ref, (size_t)span * sizeof(*b->ref));
+	mm_meta_free(b->meta, b->prev, (size_t)span * sizeof(*b->prev));
+	mm_meta_free(b->meta, b->next, (size_t)span * sizeof(*b->next));
 	mm_meta_free(b->meta, b->free, (size_t)b->nr_nodes * (b->max_order + 1) * sizeof(*b->free));
 	mm_meta_free(b->meta, b->pcp, (size_t)b->nr_cpus * b->nr_nodes * sizeof(*b->pcp));
 	mm_meta_free(b->meta, b->watch, watch_bytes(span));
@@ -788,57 +822,42 @@ int buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t nr, int nid)
 		return -MM_EINVAL;
 	if (pfn < b->start || pfn >= b->end || nr > b->end - pfn)
 		return -MM_ENOENT;
-	/* One pass; a page that is not a hole puts the ones before it back
-	 * (a hole's node is never set: it is still the 0 of creation). */
+	if (run_u8(&STATE(b, pfn), nr, BUDDY_HOLE) != nr)
+		return -MM_EEXIST;
 	touch(b, pfn, nr);
-	for (uint64_t i = 0; i < nr; i++) {
-		struct bpage *p = pg(b, pfn + i);
-
-		if (p->state != BUDDY_HOLE) {
-			while (i--) {
-				pg(b, pfn + i)->state = BUDDY_HOLE;
-				pg(b, pfn + i)->nid = 0;
-			}
-			return -MM_EEXIST;
-		}
-		p->state = BUDDY_RESERVED;
-		p->nid = (uint8_t)nid;
-	}
+	memset(&STATE(b, pfn), BUDDY_RESERVED, (size_t)nr);
+	memset(&NID(b, pfn), nid, (size_t)nr);
 	return 0;
 }
 
 int buddy_free_boot_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 {
-	bool other = false, nodes = false;
-	uint8_t nid;
+	uint64_t k;
 
 	if (!range_ok(pfn, nr))
 		return -MM_EINVAL;
 	if (pfn < b->start || pfn > b->end || nr > b->end - pfn)
 		return -MM_ENOENT;
-	/* One pass: a hole anywhere is -ENOENT, else a page that is not
-	 * reserved -EINVAL; and whether the range spans nodes. */
-	nid = pg(b, pfn)->nid;
-	for (uint64_t p = pfn; p < pfn + nr; p++) {
-		const struct bpage *q = pg(b, p);
-
-		if (q->state == BUDDY_HOLE)
-			return -MM_ENOENT;
-		other |= q->state != BUDDY_RESERVED;
-		nodes |= q->nid != nid;
-	}
-	if (other)
-		return -MM_EINVAL;
-	if (nodes) {
+	/* A hole anywhere is -ENOENT, else a page that is not reserved
+	 * -EINVAL. */
+	k = run_u8(&STATE(b, pfn), nr, BUDDY_RESERVED);
+	if (k != nr)
+		return memchr(&STATE(b, pfn + k), BUDDY_HOLE, (size_t)(nr - k)) ? -MM_ENOENT
+										 : -MM_EINVAL;
+	if (run_u8(&NID(b, pfn), nr, NID(b, pfn)) != nr) {
 		free_range(b, pfn, nr, true);
 		return 0;
 	}
-	/* One node: cut where a section ends, and nowhere else. */
+	/* One node: every page a free tail at once (a reserved page's
+	 * refcount is 0), then the chunks, cut where a section ends and
+	 * nowhere else, given their heads. */
+	touch(b, pfn, nr);
+	memset(&STATE(b, pfn), BUDDY_FREE_TAIL, (size_t)nr);
 	while (nr) {
-		uint64_t left = (((pfn >> b->section_shift) + 1) << b->section_shift) - pfn;
+		uint64_t left = section_left(b, pfn);
 		uint64_t n = left && left < nr ? left : nr;
 
-		free_chunks(b, pfn, n, true, false);
+		free_chunks(b, pfn, n, true, true);
 		pfn += n;
 		nr -= n;
 	}
@@ -884,13 +903,13 @@ static bool node_has_block_after_drain(const struct buddy *b, unsigned nid, unsi
 			const struct blist *l = &c->lists[o];
 			uint32_t at = l->head;
 
-			for (uint64_t k = 0; k < l->count; k++, at = pg(b, b->start + at)->next) {
+			for (uint64_t k = 0; k < l->count; k++, at = b->next[at]) {
 				uint64_t h = mm_round_down(b->start + at, n), p;
 
 				if (h < b->start || b->end - h < n)
 					continue;
 				for (p = h; p < h + n; p++)
-					if (!is_free_state(pg(b, p)->state) || pg(b, p)->nid != nid)
+					if (!is_free_state(STATE(b, p)) || NID(b, p) != nid)
 						break;
 				if (p == h + n)
 					return true;
@@ -964,7 +983,7 @@ int buddy_alloc_pages(struct buddy *b, unsigned order, int nid, uint64_t *out)
 				continue;
 			if (alloc_from_node(b, (unsigned)cand[k], order, &pfn, &some)) {
 				mark(b, pfn, order, BUDDY_ALLOC, BUDDY_ALLOC_TAIL);
-				pg(b, pfn)->refcount = 1;
+				REF(b, pfn) = 1;
 				mem_unpoison(b, pfn, (uint64_t)1 << order);
 				*out = pfn;
 				return 0;
@@ -978,12 +997,9 @@ int buddy_alloc_pages(struct buddy *b, unsigned order, int nid, uint64_t *out)
  * -MM_EINVAL when it is not an allocated head (of order, unless any). */
 static int alloc_head(const struct buddy *b, uint64_t pfn, int order)
 {
-	const struct bpage *p;
-
-	if (!in_span(b, pfn) || pg(b, pfn)->state == BUDDY_HOLE)
+	if (!in_span(b, pfn) || STATE(b, pfn) == BUDDY_HOLE)
 		return -MM_ENOENT;
-	p = pg(b, pfn);
-	if (p->state != BUDDY_ALLOC || (order >= 0 && p->order != (unsigned)order))
+	if (STATE(b, pfn) != BUDDY_ALLOC || (order >= 0 && ORDER(b, pfn) != (unsigned)order))
 		return -MM_EINVAL;
 	return 0;
 }
@@ -999,11 +1015,9 @@ static int head_of_order(const struct buddy *b, uint64_t pfn, unsigned order)
 
 static void put_ref(struct buddy *b, uint64_t pfn)
 {
-	struct bpage *p = pg(b, pfn);
-
 	touch(b, pfn, 1);
-	if (--p->refcount == 0)
-		free_block(b, pfn, p->order, false);
+	if (--REF(b, pfn) == 0)
+		free_block(b, pfn, ORDER(b, pfn), false);
 }
 
 int buddy_free_pages(struct buddy *b, uint64_t pfn, unsigned order)
@@ -1022,10 +1036,10 @@ int buddy_get_page(struct buddy *b, uint64_t pfn)
 
 	if (err)
 		return err;
-	if (pg(b, pfn)->refcount == UINT32_MAX)
+	if (REF(b, pfn) == UINT32_MAX)
 		return -MM_ERANGE;
 	touch(b, pfn, 1);
-	pg(b, pfn)->refcount++;
+	REF(b, pfn)++;
 	return 0;
 }
 
@@ -1041,19 +1055,16 @@ int buddy_put_page(struct buddy *b, uint64_t pfn)
 
 int buddy_split_page(struct buddy *b, uint64_t pfn, unsigned order)
 {
-	struct bpage *p;
+	uint64_t n = (uint64_t)1 << order;
 	int err = head_of_order(b, pfn, order);
 
 	if (err)
 		return err;
-	p = pg(b, pfn);
-	touch(b, pfn, (uint64_t)1 << order);
-	p->order = 0;
-	for (uint64_t i = 1; i < ((uint64_t)1 << order); i++) {
-		p[i].state = BUDDY_ALLOC;
-		p[i].order = 0;
-		p[i].refcount = 1;
-	}
+	touch(b, pfn, n);
+	memset(&STATE(b, pfn), BUDDY_ALLOC, (size_t)n);
+	memset(&ORDER(b, pfn), 0, (size_t)n);
+	for (uint64_t i = 1; i < n; i++)
+		REF(b, pfn + i) = 1;
 	return 0;
 }
 
@@ -1061,7 +1072,8 @@ int buddy_free_contig_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 {
 	uint64_t smask = ((uint64_t)1 << b->section_shift) - 1, run = 0, i;
 	bool held = false, other_node = false;
-	struct bpage *p;
+	uint8_t *st, *nid;
+	uint32_t *ref;
 
 	if (!range_ok(pfn, nr))
 		return -MM_EINVAL;
@@ -1076,23 +1088,23 @@ int buddy_free_contig_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 	 * free block at once, so that freeing the chunks need not touch it
 	 * again.
 	 */
-	p = pg(b, pfn);
+	st = &STATE(b, pfn);
+	nid = &NID(b, pfn);
+	ref = &REF(b, pfn);
 	touch(b, pfn, nr);
 	for (i = 0; i < nr; i++) {
-		struct bpage *pp = &p[i];
-
-		if (pp->state != BUDDY_ALLOC || pp->order != 0) {
+		if (st[i] != BUDDY_ALLOC || ORDER(b, pfn + i) != 0) {
 			while (i--) {
-				p[i].state = BUDDY_ALLOC;
-				p[i].refcount++;
+				st[i] = BUDDY_ALLOC;
+				ref[i]++;
 			}
 			return range_exists(b, pfn, nr) ? -MM_EINVAL : -MM_ENOENT;
 		}
-		if (--pp->refcount)
+		if (--ref[i])
 			held = true;
 		else
-			pp->state = BUDDY_FREE_TAIL;
-		other_node |= pp->nid != p->nid;
+			st[i] = BUDDY_FREE_TAIL;
+		other_node |= nid[i] != nid[0];
 	}
 	/* The usual case: every page freed, in one node and one section. */
 	if (!held && !other_node && !(((pfn & smask) + nr - 1) >> b->section_shift)) {
@@ -1102,13 +1114,13 @@ int buddy_free_contig_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 	/* Else the runs of freed pages, cut at a page still referenced and
 	 * before a new section or node, each as the largest aligned chunks. */
 	for (i = 0; i < nr; i++) {
-		if (p[i].state != BUDDY_FREE_TAIL) {
+		if (st[i] != BUDDY_FREE_TAIL) {
 			if (run)
 				free_chunks(b, pfn + i - run, run, false, true);
 			run = 0;
 			continue;
 		}
-		if (run && (!((pfn + i) & smask) || p[i].nid != p[i - 1].nid)) {
+		if (run && (!((pfn + i) & smask) || nid[i] != nid[i - 1])) {
 			free_chunks(b, pfn + i - run, run, false, true);
 			run = 0;
 		}
@@ -1127,7 +1139,7 @@ static uint64_t free_head(const struct buddy *b, uint64_t pfn)
 
 		if (h < b->start)
 			break;
-		if (pg(b, h)->state == BUDDY_FREE && pg(b, h)->order >= k)
+		if (STATE(b, h) == BUDDY_FREE && ORDER(b, h) >= k)
 			return h;
 	}
 	return pfn; /* not reached for a free page */
@@ -1138,7 +1150,7 @@ static void take_range(struct buddy *b, uint64_t start, uint64_t end)
 {
 	for (uint64_t pfn = start; pfn < end;) {
 		uint64_t h = free_head(b, pfn), n;
-		unsigned nid = pg(b, h)->nid, order = pg(b, h)->order;
+		unsigned nid = NID(b, h), order = ORDER(b, h);
 		uint64_t be, lo, hi;
 
 		n = (uint64_t)1 << order;
@@ -1148,11 +1160,10 @@ static void take_range(struct buddy *b, uint64_t start, uint64_t end)
 		b->nr_free[nid] -= n;
 		lo = mm_max(h, start);
 		hi = mm_min(be, end);
-		for (uint64_t p = lo; p < hi; p++) {
-			pg(b, p)->state = BUDDY_ALLOC;
-			pg(b, p)->order = 0;
-			pg(b, p)->refcount = 1;
-		}
+		memset(&STATE(b, lo), BUDDY_ALLOC, (size_t)(hi - lo));
+		memset(&ORDER(b, lo), 0, (size_t)(hi - lo));
+		for (uint64_t p = lo; p < hi; p++)
+			REF(b, p) = 1;
 		mem_unpoison(b, lo, hi - lo);
 		/* What the range does not cover goes back, as canonical pieces. */
 		if (h < lo)
@@ -1166,7 +1177,7 @@ static void take_range(struct buddy *b, uint64_t start, uint64_t end)
 static bool range_free(const struct buddy *b, uint64_t start, uint64_t end)
 {
 	for (uint64_t p = start; p < end; p++)
-		if (!is_free_state(pg(b, p)->state))
+		if (!is_free_state(STATE(b, p)))
 			return false;
 	return true;
 }
@@ -1187,10 +1198,10 @@ int buddy_alloc_contig_range(struct buddy *b, uint64_t start, uint64_t end)
 /* [p, p + nr) wholly free, on node nid (or, nid < 0, on any one node). */
 static bool contig_fits(const struct buddy *b, uint64_t p, uint64_t nr, int nid)
 {
-	int node = nid >= 0 ? nid : pg(b, p)->nid;
+	int node = nid >= 0 ? nid : NID(b, p);
 
 	for (uint64_t i = p; i < p + nr; i++)
-		if (!is_free_state(pg(b, i)->state) || pg(b, i)->nid != node)
+		if (!is_free_state(STATE(b, i)) || NID(b, i) != node)
 			return false;
 	return true;
 }
@@ -1240,20 +1251,18 @@ void buddy_drain_all(struct buddy *b)
 int buddy_claim_reserved(struct buddy *b, uint64_t pfn, unsigned order)
 {
 	uint64_t n = (uint64_t)1 << (order <= b->max_order ? order : 0);
-	struct bpage *p;
 
 	if (order > b->max_order || (pfn & (n - 1)) || !range_ok(pfn, n))
 		return -MM_EINVAL;
 	if (!range_exists(b, pfn, n))
 		return -MM_ENOENT;
-	p = pg(b, pfn);
-	for (uint64_t i = 0; i < n; i++)
-		if (p[i].state != BUDDY_RESERVED || p[i].nid != p->nid)
-			return -MM_EINVAL;
+	if (run_u8(&STATE(b, pfn), n, BUDDY_RESERVED) != n ||
+	    run_u8(&NID(b, pfn), n, NID(b, pfn)) != n)
+		return -MM_EINVAL;
 	if (section(b, pfn) != section(b, pfn + n - 1))
 		return -MM_EINVAL;
 	mark(b, pfn, order, BUDDY_ALLOC, BUDDY_ALLOC_TAIL);
-	p->refcount = 1;
+	REF(b, pfn) = 1;
 	mem_unpoison(b, pfn, n);
 	return 0;
 }
@@ -1284,8 +1293,8 @@ int buddy_adopt_backing(struct buddy *b, void *mem, size_t page_size)
 	 * allocated and freed here. */
 	mem_poison(b, b->start, b->end - b->start);
 	for (uint64_t pfn = b->start; pfn < b->end; pfn++)
-		if (pg(b, pfn)->state == BUDDY_ALLOC)
-			mem_unpoison(b, pfn, (uint64_t)1 << pg(b, pfn)->order);
+		if (STATE(b, pfn) == BUDDY_ALLOC)
+			mem_unpoison(b, pfn, (uint64_t)1 << ORDER(b, pfn));
 	return 0;
 }
 
@@ -1293,36 +1302,33 @@ int buddy_adopt_backing(struct buddy *b, void *mem, size_t page_size)
 
 int buddy_page(const struct buddy *b, uint64_t pfn, struct buddy_page_info *info)
 {
-	const struct bpage *p;
-
 	if (!in_span(b, pfn))
 		return -MM_ENOENT;
 	if (!info)
 		return 0; /* an optional output: the page is in the span */
-	p = pg(b, pfn);
-	info->state = (enum buddy_page_state)p->state;
-	info->order = p->order;
-	info->refcount = p->refcount;
-	info->nid = p->state == BUDDY_HOLE ? NUMA_NO_NODE : p->nid;
+	info->state = (enum buddy_page_state)STATE(b, pfn);
+	info->order = ORDER(b, pfn);
+	info->refcount = REF(b, pfn);
+	info->nid = STATE(b, pfn) == BUDDY_HOLE ? NUMA_NO_NODE : NID(b, pfn);
 	return 0;
 }
 
 int buddy_page_run(const struct buddy *b, uint64_t pfn, uint64_t max,
 		   struct buddy_page_info *info, uint64_t *n)
 {
-	const struct bpage *p;
-	uint64_t k = 1, lim;
+	uint64_t k;
 
 	if (!max)
 		return -MM_EINVAL;
 	if (!in_span(b, pfn))
 		return -MM_ENOENT;
-	p = pg(b, pfn);
-	lim = b->end - pfn < max ? b->end - pfn : max;
+	k = b->end - pfn < max ? b->end - pfn : max;
 	/* What buddy_page reports: the fields, and a node unless a hole. */
-	while (k < lim && p[k].state == p->state && p[k].order == p->order &&
-	       p[k].refcount == p->refcount && (p->state == BUDDY_HOLE || p[k].nid == p->nid))
-		k++;
+	k = run_u8(&STATE(b, pfn), k, STATE(b, pfn));
+	k = run_u8(&ORDER(b, pfn), k, ORDER(b, pfn));
+	k = run_u32(&REF(b, pfn), k, REF(b, pfn));
+	if (STATE(b, pfn) != BUDDY_HOLE)
+		k = run_u8(&NID(b, pfn), k, NID(b, pfn));
 	if (n)
 		*n = k;
 	return buddy_page(b, pfn, info);

@@ -68,12 +68,12 @@ static void test_create(void)
 	buddy_default_config(&c, 0, 64);
 	c.page_size = 64;
 	c.meta = &m;
-	for (uint64_t k = 1; k <= 6; k++) {
+	for (uint64_t k = 1; k <= 11; k++) {
 		mm_meta_fail_at(&m, k, false);
 		CHECK_EQ(buddy_create(&b, &c), -MM_ENOMEM);
 		CHECK_EQ(m.live, 0);
 	}
-	mm_meta_fail_at(&m, 7, false);
+	mm_meta_fail_at(&m, 12, false);
 	CHECK_EQ(buddy_create(&b, &c), 0);
 	CHECK(buddy_check(b) == NULL);
 	buddy_destroy(b);

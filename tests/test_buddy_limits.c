@@ -22,7 +22,7 @@ static void test_refcount_ceiling(void)
 	CHECK_EQ(buddy_add_memory(b, 0, 16, 0), 0);
 	CHECK_EQ(buddy_free_boot_range(b, 0, 16), 0);
 	CHECK_EQ(buddy_alloc_pages(b, 1, NUMA_NO_NODE, &pfn), 0);
-	pg(b, pfn)->refcount = UINT32_MAX - 1; /* as if taken that many times */
+	REF(b, pfn) = UINT32_MAX - 1; /* as if taken that many times */
 	CHECK_EQ(buddy_get_page(b, pfn), 0);
 	CHECK_EQ(buddy_get_page(b, pfn), -MM_ERANGE);
 	CHECK_EQ(buddy_page(b, pfn, &info), 0);
@@ -34,7 +34,7 @@ static void test_refcount_ceiling(void)
 	CHECK_EQ(info.refcount, UINT32_MAX);
 	CHECK(buddy_check(b) == NULL);
 	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 14);
-	pg(b, pfn)->refcount = 1;
+	REF(b, pfn) = 1;
 	CHECK_EQ(buddy_free_pages(b, pfn, 1), 0);
 	CHECK_EQ(buddy_nr_free(b, NUMA_NO_NODE), 16);
 	CHECK(buddy_check(b) == NULL);
