@@ -819,25 +819,26 @@ static void signature(char *sig, size_t len, const char *kind, const char *msg)
  * sanitizer's allocator (a stack trace, the quarantine, for a large one a
  * fresh mapping and its page faults), and a run of an op program takes and
  * gives back dozens: every machine booted builds every layer. Blocks are
- * taken from malloc in power-of-two sizes instead, and a block given back
- * is kept, poisoned, until the run ends: only then is it parked for the
- * runs after, so within a run a block is never handed out twice, and a use
- * after free is still reported (as a use of poisoned memory). A block
- * handed out again is unpoisoned for the size asked for, with the rest of
- * its power of two poisoned, and zeroed unless it is for mm_meta_array
- * (whose memory no layer reads before writing it). Giving back a block
- * that is already kept aborts: a double free.
+ * taken from malloc in power-of-two sizes instead and kept when given
+ * back, per size: a quarantine of its own, like the sanitizer's. A block
+ * given back stays poisoned while the last POOL_QUARANTINE blocks of its
+ * size given back in the run include it, so that a use after free is
+ * still reported (as a use of poisoned memory); older ones are handed out
+ * again, and at the end of the run all of them are parked for the runs
+ * after. A block handed out again is unpoisoned for the size asked for,
+ * with the rest of its power of two poisoned, and zeroed unless it is for
+ * mm_meta_array (whose memory no layer reads before writing it). Giving
+ * back a block that is already kept aborts: a double free.
  */
 #define POOL_MIN_SHIFT 4   /* 16 bytes */
 #define POOL_MAX_SHIFT 31  /* larger blocks come and go through malloc */
 #define POOL_KEEP 32       /* blocks of a size parked, and kept in a run */
-#define POOL_KEEP_LARGE 8  /* the same, from POOL_LARGE bytes */
-#define POOL_LARGE (64u << 10)
+#define POOL_QUARANTINE 8  /* the blocks of a size last given back, never handed out */
 
 struct pool_class {
-	void *parked[POOL_KEEP];
-	void *kept[POOL_KEEP];
-	unsigned nparked, nkept;
+	void *parked[POOL_KEEP]; /* from the runs before: handed out first */
+	void *kept[POOL_KEEP];   /* given back in this run: a ring, oldest at head */
+	unsigned nparked, head, nkept;
 };
 
 static struct pool_class pool[POOL_MAX_SHIFT + 1];
@@ -852,22 +853,37 @@ static unsigned pool_shift(size_t size)
 	return s <= POOL_MAX_SHIFT ? s : 0;
 }
 
-static unsigned pool_keep(unsigned shift)
+/* The oldest block kept in this run, off the ring. */
+static void *pool_oldest(struct pool_class *c)
 {
-	return ((size_t)1 << shift) >= POOL_LARGE ? POOL_KEEP_LARGE : POOL_KEEP;
+	void *p = c->kept[c->head];
+
+	c->head = (c->head + 1) % POOL_KEEP;
+	c->nkept--;
+	return p;
+}
+
+static void pool_release(void *p, unsigned shift)
+{
+	mm_unpoison(p, (size_t)1 << shift);
+	free(p);
 }
 
 static void *pool_get(size_t size, bool zero)
 {
 	unsigned s = pool_shift(size);
+	struct pool_class *c = &pool[s];
 	size_t cap;
-	void *p;
+	void *p = NULL;
 
 	if (!s)
 		return zero ? calloc(1, size) : malloc(size);
 	cap = (size_t)1 << s;
-	if (pool[s].nparked) {
-		p = pool[s].parked[--pool[s].nparked];
+	if (c->nparked)
+		p = c->parked[--c->nparked];
+	else if (c->nkept > POOL_QUARANTINE)
+		p = pool_oldest(c);
+	if (p) {
 		mm_unpoison(p, size);
 		if (zero)
 			memset(p, 0, size);
@@ -876,6 +892,25 @@ static void *pool_get(size_t size, bool zero)
 	}
 	mm_poison((char *)p + size, cap - size);
 	return p;
+}
+
+/* Whether p is among the blocks kept: given back and not handed out. */
+static bool pool_holds(const struct pool_class *c, const void *p)
+{
+#ifdef MM_ASAN
+	/* A kept block is poisoned whole: one whose first byte is not is
+	 * in use (the other way round proves nothing: a layer may poison
+	 * memory of its own). */
+	if (!__asan_address_is_poisoned(p))
+		return false;
+#endif
+	for (unsigned i = 0; i < c->nkept; i++)
+		if (c->kept[(c->head + i) % POOL_KEEP] == p)
+			return true;
+	for (unsigned i = 0; i < c->nparked; i++)
+		if (c->parked[i] == p)
+			return true;
+	return false;
 }
 
 static void pool_put(void *p, size_t size)
@@ -887,36 +922,27 @@ static void pool_put(void *p, size_t size)
 		free(p);
 		return;
 	}
-	for (unsigned i = 0; i < c->nkept; i++)
-		if (c->kept[i] == p)
-			abort(); /* given back twice in this run */
-	for (unsigned i = 0; i < c->nparked; i++)
-		if (c->parked[i] == p)
-			abort(); /* given back, but never handed out */
-	if (c->nkept == pool_keep(s)) {
-		mm_unpoison(p, (size_t)1 << s);
-		free(p);
-		return;
-	}
+	if (pool_holds(c, p))
+		abort(); /* given back twice */
+	if (c->nkept == POOL_KEEP)
+		pool_release(pool_oldest(c), s);
 	mm_poison(p, (size_t)1 << s);
-	c->kept[c->nkept++] = p;
+	c->kept[(c->head + c->nkept++) % POOL_KEEP] = p;
 }
 
-/* The run is over: what it gave back may be handed out again. */
+/* The run is over: what it gave back is parked for the next ones. */
 static void pool_settle(void)
 {
 	for (unsigned s = POOL_MIN_SHIFT; s <= POOL_MAX_SHIFT; s++) {
 		struct pool_class *c = &pool[s];
 
 		while (c->nkept) {
-			void *p = c->kept[--c->nkept];
+			void *p = pool_oldest(c);
 
-			if (c->nparked < pool_keep(s)) {
+			if (c->nparked < POOL_KEEP)
 				c->parked[c->nparked++] = p;
-			} else {
-				mm_unpoison(p, (size_t)1 << s);
-				free(p);
-			}
+			else
+				pool_release(p, s);
 		}
 	}
 }
