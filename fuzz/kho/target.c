@@ -668,14 +668,6 @@ static struct fz_result i_kexec(void *w, const uint64_t *a)
 	return fz_rc(kho_rc);
 }
 
-static bool in_ranges(const struct km_range *r, size_t n, uint64_t b, uint64_t e)
-{
-	for (size_t i = 0; i < n; i++)
-		if (r[i].start < e && b < r[i].end)
-			return true;
-	return false;
-}
-
 static struct fz_result m_kexec(void *w, const uint64_t *a)
 {
 	struct km_set got = { 0 };
@@ -848,18 +840,35 @@ static struct fz_result i_exhaust(void *w, const uint64_t *a)
 }
 static struct fz_result m_exhaust(void *w, const uint64_t *a)
 {
-	static uint8_t seen[SPAN_MAX];
+	/* A page already handed out by this exhaust, for the moment. */
+	enum { TAKEN = 0xff };
 
 	(void)a;
-	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i < W->ntaken; i++) {
+		uint64_t head = W->taken[i].pfn, n = (uint64_t)1 << W->taken[i].order;
+		uint8_t *p;
+
+		if (!in_span(W, head) || n > W->end - head) {
+			objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64 " order %" PRIu64
+				  ", not in the span", head, W->taken[i].order);
+			continue;
+		}
+		p = pstate(W, head);
+		for (uint64_t k = 0; k < n; k++)
+			if (p[k] == TAKEN)
+				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64 " twice",
+					  head + k, 0);
+			else if (p[k] != P_FREE)
+				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
+					  " (model state %" PRIu64 "), not a free page", head + k, p[k]);
+		memset(p, TAKEN, n);
+	}
+	/* Given back: free again. */
 	for (size_t i = 0; i < W->ntaken; i++) {
 		uint64_t head = W->taken[i].pfn, n = (uint64_t)1 << W->taken[i].order;
 
-		for (uint64_t pfn = head; pfn < head + n; pfn++)
-			if (!in_span(W, pfn) || *pstate(W, pfn) != P_FREE || seen[pfn - W->start]++)
-				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
-					  " (model state %" PRIu64 "), not a free page",
-					  pfn, in_span(W, pfn) ? *pstate(W, pfn) : 99);
+		if (in_span(W, head) && n <= W->end - head)
+			memset(pstate(W, head), P_FREE, n);
 	}
 	return fz_val(0, model_free_pages(W));
 }
@@ -971,17 +980,22 @@ static void *create(const uint64_t *c, struct mm_meta *meta)
 	w->kres[0] = (struct km_range){ w->res[0].base, w->res[0].base + w->res[0].size };
 	w->lay = (struct km_layout){ w->start, w->end, w->mc.max_order, PAGE_SHIFT,
 				     w->kmem, nmem, w->kres, w->mc.nr_reserved };
-	for (uint64_t pfn = w->start; pfn < w->end; pfn++) {
-		uint64_t b = pfn << PAGE_SHIFT;
-		int node = -1;
-
-		for (size_t i = 0; i < nmem; i++)
-			if (b >= w->kmem[i].start && b < w->kmem[i].end)
-				node = w->mem[i].nid;
-		w->node[pfn - w->start] = node;
-		*pstate(w, pfn) = node < 0 ? P_HOLE
-			       : in_ranges(w->kres, w->mc.nr_reserved, b, b + PAGE) ? P_FW : P_FREE;
-	}
+	/* Every range is whole pages inside the span: a page is a hole, or
+	 * on its range's node, free unless a reserved range overlaps it. */
+	memset(w->page, P_HOLE, w->end - w->start);
+	for (uint64_t i = 0; i < w->end - w->start; i++)
+		w->node[i] = -1;
+	for (size_t i = 0; i < nmem; i++)
+		for (uint64_t pfn = w->kmem[i].start >> PAGE_SHIFT; pfn < w->kmem[i].end >> PAGE_SHIFT;
+		     pfn++) {
+			w->node[pfn - w->start] = w->mem[i].nid;
+			*pstate(w, pfn) = P_FREE;
+		}
+	for (size_t i = 0; i < w->mc.nr_reserved; i++)
+		for (uint64_t pfn = w->kres[i].start >> PAGE_SHIFT;
+		     pfn < w->kres[i].end >> PAGE_SHIFT && pfn < w->end; pfn++)
+			if (pfn >= w->start && *pstate(w, pfn) == P_FREE)
+				*pstate(w, pfn) = P_FW;
 	memcpy(w->boot_page, w->page, w->end - w->start);
 	w->nwant_res = km_union(w->kres, w->mc.nr_reserved, NULL, 0, w->want_res, MAX_RES);
 	return w;
@@ -1119,8 +1133,10 @@ static const char *compare_full(void *w, char *buf, size_t len)
 
 	if (e)
 		return e;
-	/* The span in runs of pages buddy describes alike. */
-	for (uint64_t pfn = W->start, run = 0; pfn < W->end; pfn++, run--) {
+	/* The span in runs of pages buddy describes alike; within one, a
+	 * stretch of pages the model has in one state other than allocated
+	 * (no bytes to look at) is compared at once. */
+	for (uint64_t pfn = W->start, run = 0, k; pfn < W->end; pfn += k, run -= k) {
 		uint8_t m = W->page[pfn - W->start];
 		uint64_t s = W->sig[pfn - W->start], head, tail;
 		const uint8_t *p;
@@ -1133,6 +1149,8 @@ static const char *compare_full(void *w, char *buf, size_t len)
 				 m == P_KHO ? " (preserved)" : "");
 			return buf;
 		}
+		for (k = 1; m != P_ALLOC && k < run && W->page[pfn + k - W->start] == m; k++)
+			;
 		if (m != P_ALLOC || !s || !(p = buddy_page_ptr(b, pfn)))
 			continue;
 		memcpy(&head, p, sizeof(head));
