@@ -442,6 +442,61 @@ static void free_chunks(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_list
 	}
 }
 
+/* The blocks of 2^o pages in [pfn, pfn + n) linked into l, one after
+ * another as list_add would, their states and orders left to the caller. */
+static void link_row(struct buddy *b, struct blist *l, uint64_t pfn, uint64_t n, unsigned o)
+{
+	uint32_t first = idx(b, pfn), step = (uint32_t)1 << o, cnt = (uint32_t)(n >> o);
+
+	if (l->head != NIL)
+		b->prev[l->head] = first;
+	for (uint32_t k = 0, i = first; k < cnt; k++, i += step) {
+		b->next[i] = k ? i - step : l->head;
+		b->prev[i] = k + 1 < cnt ? i + step : NIL;
+	}
+	l->head = first + (cnt - 1) * step;
+	l->count += cnt;
+	l->changed = true;
+}
+
+/*
+ * Boot's free_chunks of [pfn, pfn + nr), pages of one node and one section,
+ * all free tails with refcount 0 and order 0 (as reserved pages are): a
+ * chunk of max_order has no buddy to merge with, so a row of them is
+ * linked in one pass, in the order free_one would have put them on their
+ * list.
+ */
+static void free_boot_chunks(struct buddy *b, uint64_t pfn, uint64_t nr)
+{
+	unsigned nid = NID(b, pfn), o = b->max_order;
+	struct blist *l = free_list(b, nid, o);
+
+	while (nr) {
+		unsigned c = chunk_order(b, pfn, nr);
+		uint64_t n = nr >> o << o;
+
+		if (c < o) {
+			free_one(b, pfn, c, true);
+			pfn += (uint64_t)1 << c;
+			nr -= (uint64_t)1 << c;
+			continue;
+		}
+		/* pfn is aligned to max_order: every whole chunk from here is
+		 * one of it. */
+		touch(b, pfn, n);
+		if (!o)
+			memset(&STATE(b, pfn), BUDDY_FREE, (size_t)n);
+		for (uint64_t h = pfn; o && h < pfn + n; h += (uint64_t)1 << o) {
+			STATE(b, h) = BUDDY_FREE;
+			ORDER(b, h) = (uint8_t)o;
+		}
+		link_row(b, l, pfn, n, o);
+		b->nr_free[nid] += n;
+		pfn += n;
+		nr -= n;
+	}
+}
+
 /* Free [pfn, pfn + nr) of existing pages, cut where the node or the
  * section changes. */
 static void free_range(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_lists)
@@ -503,6 +558,8 @@ static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail
 		return "block runs past the span";
 	if (section(b, pfn) != section(b, pfn + n - 1))
 		return "block crosses a section";
+	if (n == 1)
+		return NULL;
 	if (run_u8(&STATE(b, pfn + 1), n - 1, tail_state) != n - 1)
 		return "block tail page in the wrong state";
 	if (run_u8(&NID(b, pfn + 1), n - 1, NID(b, pfn)) != n - 1)
@@ -857,7 +914,7 @@ int buddy_free_boot_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 		uint64_t left = section_left(b, pfn);
 		uint64_t n = left && left < nr ? left : nr;
 
-		free_chunks(b, pfn, n, true, true);
+		free_boot_chunks(b, pfn, n);
 		pfn += n;
 		nr -= n;
 	}
@@ -1292,9 +1349,14 @@ int buddy_adopt_backing(struct buddy *b, void *mem, size_t page_size)
 	/* The poisoning follows the pages' states, as if they had been
 	 * allocated and freed here. */
 	mem_poison(b, b->start, b->end - b->start);
-	for (uint64_t pfn = b->start; pfn < b->end; pfn++)
-		if (STATE(b, pfn) == BUDDY_ALLOC)
-			mem_unpoison(b, pfn, (uint64_t)1 << ORDER(b, pfn));
+	for (uint64_t pfn = b->start; pfn < b->end; pfn++) {
+		const uint8_t *p = memchr(&STATE(b, pfn), BUDDY_ALLOC, (size_t)(b->end - pfn));
+
+		if (!p)
+			break;
+		pfn = b->start + (uint64_t)(p - b->state);
+		mem_unpoison(b, pfn, (uint64_t)1 << ORDER(b, pfn));
+	}
 	return 0;
 }
 
