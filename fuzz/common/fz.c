@@ -966,19 +966,33 @@ static void run_free(void *ctx, void *p, size_t size)
 	pool_put(p, size);
 }
 
+/* The world a run's destroy gave back, kept for the next create: it is
+ * the harness's own, so it is kept as it is, not poisoned (no code runs
+ * between one run's destroy and the next one's create). */
+static struct {
+	void *p;
+	size_t size;
+} spare_world;
+
 void *fz_world_alloc(size_t size)
 {
-	void *p = pool_get(size, false);
+	void *p = spare_world.p;
 
-	if (!p)
+	if (p && spare_world.size == size)
+		spare_world.p = NULL;
+	else if (!(p = malloc(size)))
 		abort();
 	return p;
 }
 
 void fz_world_free(void *p, size_t size)
 {
-	if (p)
-		pool_put(p, size);
+	if (!p)
+		return;
+	if (spare_world.p)
+		free(spare_world.p);
+	spare_world.p = p;
+	spare_world.size = size;
 }
 
 bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result *results,
