@@ -32,10 +32,11 @@
  *    its owner wrote before the kexec.
  *
  * After every op: memblock's regions and free ranges against its model;
- * once booted, the free pages of every node against the page model, every
- * vmap area against the interval model, percpu's chunks and slots against
- * its model, the pages percpu maps, kho's preserved and incoming sets, and
- * every layer's check. Every FZ_FULL_EVERY ops and after the last, also
+ * once booted, the free pages of every node against the page model,
+ * percpu's chunks and slots against its model, the pages percpu maps, and
+ * every layer's check; and, after an op that can change them, every vmap
+ * area against the interval model and kho's preserved and incoming sets.
+ * Every FZ_FULL_EVERY ops and after the last, also those two, and
  * every page's state, order, refcount and node against the page model
  * (and, with no page cached per CPU, the free lists against the greedy
  * decomposition), and the data written through each layer (a signature at
@@ -93,11 +94,16 @@ struct owner {
 	bool live;
 };
 
+/* Layers an op can change, beyond buddy (whose counts are compared after
+ * every op): their walks after an op are needed only then. */
+enum { CH_VMAP = 1, CH_KHO = 2 };
+
 struct world {
 	/* memblock: ours before boot, the machine's after */
 	struct memblock *mb;
 	struct mbm *mbm;
 	uint64_t ranges_seen; /* for mbm_compare_step; UINT64_MAX with a new mbm */
+	unsigned changed; /* CH_*: what the ops since the last compare can have changed */
 	struct mm_machine_config mc;
 	bool m_booted; /* the models booted (the machine: mach != NULL) */
 	int boot_rc;   /* the machine's last failed boot (read in that op) */
@@ -402,6 +408,7 @@ static void machine_refs(struct world *w)
 
 	w->mb = mm_machine_memblock(w->mach);
 	w->ranges_seen = UINT64_MAX; /* another memblock: walk its free ranges */
+	w->changed = CH_VMAP | CH_KHO; /* another machine */
 	w->kho = mm_machine_kho(w->mach);
 	w->b = mm_machine_buddy(w->mach);
 	w->v = mm_machine_vmalloc(w->mach);
@@ -1209,10 +1216,11 @@ static struct fz_result m_restore(void *w, const uint64_t *a)
 /* ---- the table ---- */
 
 /* Ops above memblock boot the machine first (and the models with it). */
-#define BOOTED(name)                                                        \
+#define BOOTED(name, changes)                                               \
 	static struct fz_result booted_i_##name(void *w, const uint64_t *a) \
 	{                                                                   \
 		IMPL_BOOT();                                                \
+		W->changed |= (changes);                                    \
 		return i_##name(w, a);                                      \
 	}                                                                   \
 	static struct fz_result booted_m_##name(void *w, const uint64_t *a) \
@@ -1222,26 +1230,26 @@ static struct fz_result m_restore(void *w, const uint64_t *a)
 	}
 #define m_drain_all m_none
 #define m_verify m_none
-BOOTED(page_alloc)
-BOOTED(page_free)
-BOOTED(split_free)
-BOOTED(page_free_raw)
-BOOTED(set_cpu)
-BOOTED(drain_all)
-BOOTED(vmalloc)
-BOOTED(vfree)
-BOOTED(vmap_pages)
-BOOTED(vunmap)
-BOOTED(purge)
-BOOTED(pcpu_alloc)
-BOOTED(pcpu_free)
-BOOTED(verify)
-BOOTED(preserve)
-BOOTED(unpreserve)
-BOOTED(preserve_raw)
-BOOTED(preserve_pages)
-BOOTED(kexec)
-BOOTED(restore)
+BOOTED(page_alloc, 0)
+BOOTED(page_free, 0)
+BOOTED(split_free, 0)
+BOOTED(page_free_raw, 0)
+BOOTED(set_cpu, 0)
+BOOTED(drain_all, 0)
+BOOTED(vmalloc, CH_VMAP)
+BOOTED(vfree, CH_VMAP)
+BOOTED(vmap_pages, CH_VMAP)
+BOOTED(vunmap, CH_VMAP)
+BOOTED(purge, CH_VMAP)
+BOOTED(pcpu_alloc, CH_VMAP) /* a chunk is a vmalloc area */
+BOOTED(pcpu_free, CH_VMAP)
+BOOTED(verify, 0)
+BOOTED(preserve, CH_KHO)
+BOOTED(unpreserve, CH_KHO)
+BOOTED(preserve_raw, CH_KHO)
+BOOTED(preserve_pages, CH_KHO)
+BOOTED(kexec, CH_VMAP | CH_KHO)
+BOOTED(restore, CH_KHO)
 
 #define A_H(n) { n, FZ_HANDLE, 0, 0, NULL }
 #define A_NID { "nid", FZ_INT, -1, 2, NULL }
@@ -1409,6 +1417,14 @@ static const char *check_full(void *w)
 	return percpu_check_full(mm_machine_percpu(W->mach));
 }
 
+/* Both of kho's sets, folio by folio. */
+static const char *compare_kho(struct world *w, char *buf, size_t len)
+{
+	const char *e = km_compare_set(w->kho, KHO_PRESERVED, &w->kout, buf, len);
+
+	return e ? e : km_compare_set(w->kho, KHO_INCOMING, &w->kin, buf, len);
+}
+
 static const char *compare(void *w, char *buf, size_t len)
 {
 	if (W->mach)
@@ -1423,11 +1439,14 @@ static const char *compare(void *w, char *buf, size_t len)
 		return buf;
 	if (!W->mach)
 		return NULL;
-	/* Free pages per node, every vmap area, kho's sets. */
-	if (bm_compare_counts(W->bm, W->b, buf, len) || vmm_compare(W->vmm, W->vm, buf, len) ||
-	    km_compare_set(W->kho, KHO_PRESERVED, &W->kout, buf, len) ||
-	    km_compare_set(W->kho, KHO_INCOMING, &W->kin, buf, len))
+	/* Free pages per node; every vmap area and kho's sets, when an op
+	 * since the last compare can have changed them (all of them in
+	 * compare_full). */
+	if (bm_compare_counts(W->bm, W->b, buf, len) ||
+	    ((W->changed & CH_VMAP) && vmm_compare(W->vmm, W->vm, buf, len)) ||
+	    ((W->changed & CH_KHO) && compare_kho(W, buf, len)))
 		return buf;
+	W->changed = 0;
 	/* percpu's chunks. */
 	{
 		struct percpu_stats st;
@@ -1457,7 +1476,8 @@ static const char *compare_full(void *w, char *buf, size_t len)
 	if (!W->mach)
 		return NULL;
 	if (bm_compare_pages(W->bm, W->b, buddy_start_pfn(W->b), buddy_end_pfn(W->b), true, buf,
-			     len))
+			     len) ||
+	    vmm_compare(W->vmm, W->vm, buf, len) || compare_kho(W, buf, len))
 		return buf;
 	for (unsigned i = 0; i < W->nown; i++)
 		if (W->own[i].live && !check_owner(W, &W->own[i])) {
