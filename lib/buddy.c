@@ -548,10 +548,11 @@ static const char *check_list(const struct buddy *b, struct blist *l, bool full,
 /* The pages of a head's block: same node, one section, tails marked. */
 static const char *check_block(const struct buddy *b, uint64_t pfn, uint8_t tail_state)
 {
-	uint64_t n = (uint64_t)1 << ORDER(b, pfn);
+	uint64_t n;
 
 	if (ORDER(b, pfn) > b->max_order)
 		return "block order above max_order";
+	n = (uint64_t)1 << ORDER(b, pfn);
 	if (pfn & (n - 1))
 		return "block not naturally aligned";
 	if (b->end - pfn < n)
@@ -1112,11 +1113,12 @@ int buddy_put_page(struct buddy *b, uint64_t pfn)
 
 int buddy_split_page(struct buddy *b, uint64_t pfn, unsigned order)
 {
-	uint64_t n = (uint64_t)1 << order;
 	int err = head_of_order(b, pfn, order);
+	uint64_t n;
 
 	if (err)
 		return err;
+	n = (uint64_t)1 << order;
 	touch(b, pfn, n);
 	memset(&STATE(b, pfn), BUDDY_ALLOC, (size_t)n);
 	memset(&ORDER(b, pfn), 0, (size_t)n);
