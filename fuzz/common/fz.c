@@ -814,156 +814,23 @@ static void signature(char *sig, size_t len, const char *kind, const char *msg)
 	sig[n] = 0;
 }
 
-/*
- * The bookkeeping allocator of a run. From malloc, every block costs the
- * sanitizer's allocator (a stack trace, the quarantine, for a large one a
- * fresh mapping and its page faults), and a run of an op program takes and
- * gives back dozens: every machine booted builds every layer. Blocks are
- * taken from malloc in power-of-two sizes instead and kept when given
- * back, per size: a quarantine of its own, like the sanitizer's. A block
- * given back stays poisoned while the last POOL_QUARANTINE blocks of its
- * size given back in the run include it, so that a use after free is
- * still reported (as a use of poisoned memory); older ones are handed out
- * again, and at the end of the run all of them are parked for the runs
- * after. A block handed out again is unpoisoned for the size asked for,
- * with the rest of its power of two poisoned, and zeroed unless it is for
- * mm_meta_array (whose memory no layer reads before writing it). Giving
- * back a block that is already kept aborts: a double free.
- */
-#define POOL_MIN_SHIFT 4   /* 16 bytes */
-#define POOL_MAX_SHIFT 31  /* larger blocks come and go through malloc */
-#define POOL_KEEP 32       /* blocks of a size parked, and kept in a run */
-#define POOL_QUARANTINE 8  /* the blocks of a size last given back, never handed out */
-
-struct pool_class {
-	void *parked[POOL_KEEP]; /* from the runs before: handed out first */
-	void *kept[POOL_KEEP];   /* given back in this run: a ring, oldest at head */
-	unsigned nparked, head, nkept;
-};
-
-static struct pool_class pool[POOL_MAX_SHIFT + 1];
-
-/* The power of two a block of size bytes is taken in; 0 for none. */
-static unsigned pool_shift(size_t size)
-{
-	unsigned s = POOL_MIN_SHIFT;
-
-	while (s <= POOL_MAX_SHIFT && ((size_t)1 << s) < size)
-		s++;
-	return s <= POOL_MAX_SHIFT ? s : 0;
-}
-
-/* The oldest block kept in this run, off the ring. */
-static void *pool_oldest(struct pool_class *c)
-{
-	void *p = c->kept[c->head];
-
-	c->head = (c->head + 1) % POOL_KEEP;
-	c->nkept--;
-	return p;
-}
-
-static void pool_release(void *p, unsigned shift)
-{
-	mm_unpoison(p, (size_t)1 << shift);
-	free(p);
-}
-
-static void *pool_get(size_t size, bool zero)
-{
-	unsigned s = pool_shift(size);
-	struct pool_class *c = &pool[s];
-	size_t cap;
-	void *p = NULL;
-
-	if (!s)
-		return zero ? calloc(1, size) : malloc(size);
-	cap = (size_t)1 << s;
-	if (c->nparked)
-		p = c->parked[--c->nparked];
-	else if (c->nkept > POOL_QUARANTINE)
-		p = pool_oldest(c);
-	if (p) {
-		mm_unpoison(p, size);
-		if (zero)
-			memset(p, 0, size);
-	} else if (!(p = zero ? calloc(1, cap) : malloc(cap))) {
-		return NULL;
-	}
-	mm_poison((char *)p + size, cap - size);
-	return p;
-}
-
-/* Whether p is among the blocks kept: given back and not handed out. */
-static bool pool_holds(const struct pool_class *c, const void *p)
-{
-#ifdef MM_ASAN
-	/* A kept block is poisoned whole: one whose first byte is not is
-	 * in use (the other way round proves nothing: a layer may poison
-	 * memory of its own). */
-	if (!__asan_address_is_poisoned(p))
-		return false;
-#endif
-	for (unsigned i = 0; i < c->nkept; i++)
-		if (c->kept[(c->head + i) % POOL_KEEP] == p)
-			return true;
-	for (unsigned i = 0; i < c->nparked; i++)
-		if (c->parked[i] == p)
-			return true;
-	return false;
-}
-
-static void pool_put(void *p, size_t size)
-{
-	unsigned s = pool_shift(size);
-	struct pool_class *c = &pool[s];
-
-	if (!s) {
-		free(p);
-		return;
-	}
-	if (pool_holds(c, p))
-		abort(); /* given back twice */
-	if (c->nkept == POOL_KEEP)
-		pool_release(pool_oldest(c), s);
-	mm_poison(p, (size_t)1 << s);
-	c->kept[(c->head + c->nkept++) % POOL_KEEP] = p;
-}
-
-/* The run is over: what it gave back is parked for the next ones. */
-static void pool_settle(void)
-{
-	for (unsigned s = POOL_MIN_SHIFT; s <= POOL_MAX_SHIFT; s++) {
-		struct pool_class *c = &pool[s];
-
-		while (c->nkept) {
-			void *p = pool_oldest(c);
-
-			if (c->nparked < POOL_KEEP)
-				c->parked[c->nparked++] = p;
-			else
-				pool_release(p, s);
-		}
-	}
-}
-
 static void *run_alloc(void *ctx, size_t size)
 {
 	(void)ctx;
-	return pool_get(size, true);
+	return fz_pool_get(size, true);
 }
 
 /* mm_meta_array's memory (backing pages among it) is not zeroed. */
 static void *run_array(void *ctx, size_t size)
 {
 	(void)ctx;
-	return pool_get(size, false);
+	return fz_pool_get(size, false);
 }
 
 static void run_free(void *ctx, void *p, size_t size)
 {
 	(void)ctx;
-	pool_put(p, size);
+	fz_pool_put(p, size);
 }
 
 /* The world a run's destroy gave back, kept for the next create: it is
@@ -1112,7 +979,7 @@ bool fz_run(const struct fz_target *t, const struct fz_prog *p, struct fz_result
 	free(handles);
 	f->allocs = meta.calls;
 	t->destroy(world);
-	pool_settle();
+	fz_pool_settle();
 	if (ok && meta.live)
 		ok = fail(f, t, NULL, (int)p->nops - 1, "leak",
 			  "%" PRIu64 " bookkeeping allocations (%" PRIu64

@@ -190,6 +190,25 @@ void fz_format_result(const struct fz_op_def *d, struct fz_result r, char *buf,
 bool fz_run(const struct fz_target *t, const struct fz_prog *p,
 	    struct fz_result *results, struct fz_failure *f);
 
+/* The harness's allocator (pool.c): blocks of size bytes (zeroed when
+ * asked, NULL only when malloc fails), given back with the size they were
+ * taken with, kept for reuse instead of going through malloc, and never
+ * handed out again while one of the last few given back of their size. A
+ * run's layers take their bookkeeping from it (fz_run); fz_pool_settle,
+ * at the end of a run, keeps what the run gave back for the next runs. */
+void *fz_pool_get(size_t size, bool zero);
+void fz_pool_put(void *p, size_t size);
+void fz_pool_settle(void);
+
+/* Memory for a model's or a target's own use, from the same pool (cheaper
+ * than malloc under ASan, and a use after free is still reported): like
+ * malloc, calloc, realloc and free, but never NULL (out of memory aborts),
+ * and only with each other. */
+void *fz_malloc(size_t size);
+void *fz_calloc(size_t n, size_t size);
+void *fz_realloc(void *p, size_t size);
+void fz_free(void *p);
+
 /* Memory for a target's world, taken by create and given back by destroy
  * (with the size it was taken with): a large block is kept for the next
  * input instead of being mapped and unmapped for each one. Not zeroed;

@@ -11,24 +11,23 @@
  * made of it, so the model itself stays linear and never hangs.
  *
  * Written without looking at lib/kho.c on purpose: a model that shares the
- * implementation's reasoning shares its bugs. Its memory comes from malloc;
- * running out aborts (a model failure is not a behaviour under test).
+ * implementation's reasoning shares its bugs. Its memory comes from the
+ * harness's pool (fz_malloc); running out aborts (a model failure is not a
+ * behaviour under test).
  */
 #include "model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "fz.h"
 #include "mm.h"
 
 /* ---- sets ---- */
 
 static void *xrealloc(void *p, size_t n)
 {
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
+	return fz_realloc(p, n ? n : 1);
 }
 
 void km_set_clear(struct km_set *s)
@@ -38,7 +37,7 @@ void km_set_clear(struct km_set *s)
 
 void km_set_free(struct km_set *s)
 {
-	free(s->f);
+	fz_free(s->f);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -289,7 +288,7 @@ size_t km_encode(const struct km_set *s, const struct km_layout *l, uint8_t *out
 		size_t nw = words_of(s, o, &w), nruns = 0, nparts = 0, rec;
 
 		if (!nw) {
-			free(w);
+			fz_free(w);
 			continue;
 		}
 		/* Count first: runs of consecutive full words, and the rest. */
@@ -329,7 +328,7 @@ size_t km_encode(const struct km_set *s, const struct km_layout *l, uint8_t *out
 		}
 		at += 16 * rec;
 		nsect++;
-		free(w);
+		fz_free(w);
 	}
 	if (out && cap >= 32)
 		memcpy(out, magic, 8);
@@ -465,9 +464,7 @@ bool km_decode(const uint8_t *p, size_t len, const struct km_layout *l, struct k
 	if (pos != body)
 		BAD("bytes after the last section");
 	/* Page by page: no page twice, every page memory, none reserved. */
-	map = calloc(span ? span : 1, 1);
-	if (!map)
-		abort();
+	map = fz_calloc(span ? span : 1, 1);
 	for (size_t i = 0; i < out->n; i++) {
 		for (uint64_t q = 0; q < (UINT64_C(1) << out->f[i].order); q++) {
 			uint64_t pfn = out->f[i].pfn + q;
@@ -481,11 +478,11 @@ bool km_decode(const uint8_t *p, size_t len, const struct km_layout *l, struct k
 				BAD("a page in a reserved range");
 		}
 	}
-	free(map);
+	fz_free(map);
 	*why = NULL;
 	return true;
 bad:
-	free(map);
+	fz_free(map);
 	km_set_clear(out);
 	return false;
 }
@@ -524,8 +521,8 @@ size_t km_runs(const struct km_set *s, struct km_range *out, size_t cap)
 	}
 	if (n)
 		memcpy(out, runs, (n < cap ? n : cap) * sizeof(*runs));
-	free(pages);
-	free(runs);
+	fz_free(pages);
+	fz_free(runs);
 	return n;
 }
 
@@ -559,6 +556,6 @@ size_t km_union(const struct km_range *a, size_t na, const struct km_range *b, s
 	}
 	if (n)
 		memcpy(out, all, (n < cap ? n : cap) * sizeof(*all));
-	free(all);
+	fz_free(all);
 	return n;
 }

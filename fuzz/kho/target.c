@@ -89,6 +89,7 @@ struct world {
 	int impl_rc;
 	uint64_t impl_val;
 	unsigned touched; /* the kho sets (1 << enum kho_set_id) the op can change */
+	unsigned fresh;   /* the sets the last compare compared folio by folio */
 	size_t ntaken;
 	char why[512]; /* the model's objection, reported by compare */
 
@@ -307,10 +308,8 @@ static struct fz_result i_serialize(void *w, const uint64_t *a)
 	int rc;
 
 	(void)a;
-	free(W->blob);
-	W->blob = malloc(need);
-	if (!W->blob)
-		abort();
+	fz_free(W->blob);
+	W->blob = fz_malloc(need);
 	rc = kho_serialize(kho_of(W), W->blob, need, &len);
 	W->blob_len = len;
 	W->have_blob = rc == 0;
@@ -414,14 +413,12 @@ static void fix_checksum(struct world *w)
 /* Insert n bytes at off (a record), keeping total_len and the checksum. */
 static void insert_bytes(struct world *w, size_t off, const uint8_t *bytes, size_t n)
 {
-	uint8_t *nb = malloc(w->blob_len + n);
+	uint8_t *nb = fz_malloc(w->blob_len + n);
 
-	if (!nb)
-		abort();
 	memcpy(nb, w->blob, off);
 	memcpy(nb + off, bytes, n);
 	memcpy(nb + off + n, w->blob + off, w->blob_len - off);
-	free(w->blob);
+	fz_free(w->blob);
 	w->blob = nb;
 	w->blob_len += n;
 	put(w->blob + 24, get(w->blob + 24, 8) + n, 8);
@@ -621,18 +618,15 @@ static struct fz_result i_swap(void *w, const uint64_t *a)
 			size_t i = a[0] % (s->nsect - 1), b0 = s->sect[i], b1 = s->sect[i + 1];
 			size_t e1 = i + 2 < s->nsect ? s->sect[i + 2] : W->blob_len - 8;
 			size_t n0 = b1 - b0, n1 = e1 - b1;
-			uint8_t *tmp = malloc(n0 + n1);
+			uint8_t *tmp = fz_malloc(n0 + n1);
 
 			/* Increasing orders before: out of order after. */
 			W->impl_val = get(W->blob + b0 + 4, 4) < get(W->blob + b1 + 4, 4);
-
-			if (!tmp)
-				abort();
 			/* Sections i and i + 1 trade places: their orders go down. */
 			memcpy(tmp, W->blob + b1, n1);
 			memcpy(tmp + n1, W->blob + b0, n0);
 			memcpy(W->blob + b0, tmp, n0 + n1);
-			free(tmp);
+			fz_free(tmp);
 			fix_checksum(W);
 			W->impl_rc = 0;
 		}
@@ -823,18 +817,18 @@ static struct fz_result m_restore_all(void *w, const uint64_t *a)
 
 static struct fz_result i_exhaust(void *w, const uint64_t *a)
 {
+	struct buddy *b = buddy_of(W);
 	uint64_t pfn, pages = 0;
 
 	(void)a;
 	W->ntaken = 0;
 	for (unsigned o = W->lay.max_order + 1; o-- > 0;)
-		while (W->ntaken < SPAN_MAX &&
-		       buddy_alloc_pages(buddy_of(W), o, NUMA_NO_NODE, &pfn) == 0) {
+		while (W->ntaken < SPAN_MAX && buddy_alloc_pages(b, o, NUMA_NO_NODE, &pfn) == 0) {
 			W->taken[W->ntaken++] = (struct alloc){ pfn, o };
 			pages += (uint64_t)1 << o;
 		}
 	for (size_t i = 0; i < W->ntaken; i++)
-		if (buddy_free_pages(buddy_of(W), W->taken[i].pfn, W->taken[i].order))
+		if (buddy_free_pages(b, W->taken[i].pfn, W->taken[i].order))
 			abort();
 	return fz_val(0, pages);
 }
@@ -1006,7 +1000,7 @@ static void destroy(void *w)
 	mm_machine_destroy(W->mach);
 	km_set_free(&W->out);
 	km_set_free(&W->in);
-	free(W->blob);
+	fz_free(W->blob);
 	if (spare_world)
 		free(w);
 	else
@@ -1073,6 +1067,7 @@ static const char *compare(void *w, char *buf, size_t len)
 	unsigned touched = W->touched;
 
 	W->touched = 0;
+	W->fresh = touched;
 	if (W->why[0]) {
 		snprintf(buf, len, "%s", W->why);
 		return buf;
@@ -1127,7 +1122,9 @@ static const char *compare_full(void *w, char *buf, size_t len)
 		[P_HOLE] = PC_HOLE, [P_FW] = PC_RESERVED, [P_FREE] = PC_FREE,
 		[P_ALLOC] = PC_ALLOC, [P_KHO] = PC_RESERVED,
 	};
-	const char *e = compare_sets(W, 1u << KHO_PRESERVED | 1u << KHO_INCOMING, buf, len);
+	/* The sets this op's compare has just compared need no second look. */
+	const char *e = compare_sets(W, ~W->fresh & (1u << KHO_PRESERVED | 1u << KHO_INCOMING),
+				     buf, len);
 	struct buddy *b = buddy_of(W);
 	struct buddy_page_info pi = { 0 };
 
