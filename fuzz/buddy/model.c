@@ -17,11 +17,13 @@
  * Written without looking at lib/buddy.c on purpose: a model that shares the
  * implementation's reasoning shares its bugs.
  *
- * The model takes its memory from malloc directly and aborts when the host
- * runs out: a model failure is not a behaviour under test, and must never be
- * mistaken for an -MM_ENOMEM of the implementation.
+ * The model takes its memory from the harness's pool (fz_malloc), never from
+ * the layers' bookkeeping allocator, and aborts when the host runs out: a
+ * model failure is not a behaviour under test, and must never be mistaken
+ * for an -MM_ENOMEM of the implementation.
  */
 #include "model.h"
+#include "fz.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,14 +201,9 @@ struct bm *bm_create(uint64_t start_pfn, uint64_t end_pfn, unsigned max_order,
 	if (n > SIZE_MAX / sizeof(struct bm_page))
 		abort();
 
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		abort();
-	/* malloc(0) may return NULL legitimately: ask for one record instead.
-	 * Every record is written below. */
-	m->pages = malloc((n ? (size_t)n : 1) * sizeof(*m->pages));
-	if (!m->pages)
-		abort();
+	m = fz_calloc(1, sizeof(*m));
+	/* One record at least; every record is written below. */
+	m->pages = fz_malloc((n ? (size_t)n : 1) * sizeof(*m->pages));
 	m->start_pfn = start_pfn;
 	m->end_pfn = end_pfn;
 	m->max_order = max_order;
@@ -223,8 +220,8 @@ void bm_destroy(struct bm *m)
 {
 	if (!m)
 		return;
-	free(m->pages);
-	free(m);
+	fz_free(m->pages);
+	fz_free(m);
 }
 
 /* ---- boot ---- */

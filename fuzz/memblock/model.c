@@ -14,11 +14,13 @@
  * per op is fine. What keeps it cheap is bookkeeping only: the working
  * arrays of an op are kept in the model and reused, the sorts are insertion
  * sorts of nearly sorted points, and a generation count says when a list
- * changed. The model takes its memory from malloc directly and aborts when
- * the host runs out: a model failure is not a behaviour under test, and
- * must never be mistaken for an -MM_ENOMEM of the implementation.
+ * changed. The model takes its memory from the harness's pool (fz_malloc),
+ * never from the layers' bookkeeping allocator, and aborts when the host
+ * runs out: a model failure is not a behaviour under test, and must never
+ * be mistaken for an -MM_ENOMEM of the implementation.
  */
 #include "model.h"
+#include "fz.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -173,17 +175,9 @@ struct mbm {
 
 static void *xrealloc(void *p, size_t n, size_t size)
 {
-	size_t bytes;
-	void *q;
-
 	if (size && n > SIZE_MAX / size)
 		abort();
-	bytes = n * size;
-	/* realloc(p, 0) may free p and return NULL: ask for a byte instead. */
-	q = realloc(p, bytes ? bytes : 1);
-	if (!q)
-		abort();
-	return q;
+	return fz_realloc(p, n * size != 0 ? n * size : 1);
 }
 
 static void spans_push(struct spans *s, uint64_t start, uint64_t end, int nid, uint32_t flags)
@@ -435,15 +429,9 @@ static void repaint_type(struct mbm *m, int t, uint64_t base, uint64_t end,
 
 struct mbm *mbm_create_cfg(const struct mbm_config *cfg)
 {
-	struct mbm *m = calloc(1, sizeof(*m));
+	struct mbm *m = fz_calloc(1, sizeof(*m));
 
-	if (!m)
-		return NULL;
-	m->sc = calloc(1, sizeof(*m->sc));
-	if (!m->sc) {
-		free(m);
-		return NULL;
-	}
+	m->sc = fz_calloc(1, sizeof(*m->sc));
 	m->limit = MEMBLOCK_ALLOC_ANYWHERE;
 	m->bottom_up = false;
 	m->pf = cfg->kernel ? &profile_kernel : &profile_mmstack;
@@ -464,14 +452,14 @@ void mbm_destroy(struct mbm *m)
 {
 	if (!m)
 		return;
-	free(m->type[MEMBLOCK_MEMORY].v);
-	free(m->type[MEMBLOCK_RESERVED].v);
-	free(m->sc->pts);
-	free(m->sc->next.v);
-	free(m->sc->trial.v);
-	free(m->sc->free.v);
-	free(m->sc);
-	free(m);
+	fz_free(m->type[MEMBLOCK_MEMORY].v);
+	fz_free(m->type[MEMBLOCK_RESERVED].v);
+	fz_free(m->sc->pts);
+	fz_free(m->sc->next.v);
+	fz_free(m->sc->trial.v);
+	fz_free(m->sc->free.v);
+	fz_free(m->sc);
+	fz_free(m);
 }
 
 /* ---- ranges ---- */

@@ -14,10 +14,11 @@
  * model learns a chunk when the implementation makes one and checks that
  * it had to.
  *
- * The model takes its memory from malloc and aborts when the host runs out:
- * that is never a behaviour under test.
+ * The model takes its memory from the harness's pool (fz_malloc) and aborts
+ * when the host runs out: that is never a behaviour under test.
  */
 #include "model.h"
+#include "fz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,9 +54,7 @@ static void *grow(void *p, unsigned *cap, size_t elem)
 {
 	unsigned n = *cap ? *cap * 2 : 16;
 
-	p = realloc(p, (size_t)n * elem);
-	if (!p)
-		abort();
+	p = fz_realloc(p, (size_t)n * elem);
 	*cap = n;
 	return p;
 }
@@ -71,10 +70,8 @@ static unsigned log2_floor(uint64_t v)
 
 struct pm *pm_create(unsigned nr_cpus, uint64_t unit_bytes, uint64_t page, bool best_fit)
 {
-	struct pm *m = calloc(1, sizeof(*m));
+	struct pm *m = fz_calloc(1, sizeof(*m));
 
-	if (!m)
-		abort();
 	m->nr_cpus = nr_cpus;
 	m->best_fit = best_fit;
 	m->unit_bytes = unit_bytes;
@@ -92,12 +89,12 @@ void pm_destroy(struct pm *m)
 	if (!m)
 		return;
 	for (unsigned i = 0; i < m->nchunks; i++) {
-		free(m->chunks[i].used);
-		free(m->chunks[i].page_used);
+		fz_free(m->chunks[i].used);
+		fz_free(m->chunks[i].page_used);
 	}
-	free(m->chunks);
-	free(m->objects);
-	free(m);
+	fz_free(m->chunks);
+	fz_free(m->objects);
+	fz_free(m);
 }
 
 /* ---- chunk questions, by walking the painted map ---- */
@@ -237,11 +234,9 @@ static int add_chunk(struct pm *m, uint64_t base)
 		m->chunks = grow(m->chunks, &m->chunk_cap, sizeof(*m->chunks));
 	memmove(&m->chunks[at + 1], &m->chunks[at], (m->nchunks - at) * sizeof(*m->chunks));
 	m->chunks[at].base = base;
-	m->chunks[at].used = calloc((size_t)m->granules, 1);
-	m->chunks[at].page_used = calloc((size_t)(m->granules / m->page_granules),
+	m->chunks[at].used = fz_calloc((size_t)m->granules, 1);
+	m->chunks[at].page_used = fz_calloc((size_t)(m->granules / m->page_granules),
 					 sizeof(*m->chunks[at].page_used));
-	if (!m->chunks[at].used || !m->chunks[at].page_used)
-		abort();
 	m->chunks[at].nobjects = 0;
 	m->chunks[at].largest = m->granules;
 	m->nchunks++;
@@ -250,8 +245,8 @@ static int add_chunk(struct pm *m, uint64_t base)
 
 static void drop_chunk(struct pm *m, unsigned ci)
 {
-	free(m->chunks[ci].used);
-	free(m->chunks[ci].page_used);
+	fz_free(m->chunks[ci].used);
+	fz_free(m->chunks[ci].page_used);
 	memmove(&m->chunks[ci], &m->chunks[ci + 1], (m->nchunks - ci - 1) * sizeof(*m->chunks));
 	m->nchunks--;
 }

@@ -290,7 +290,7 @@ static struct owner *owner_add(struct world *w, enum kind k, uint64_t val, uint6
 
 static void owner_drop(struct owner *o)
 {
-	free(o->pfns);
+	fz_free(o->pfns);
 	o->pfns = NULL;
 	o->live = false;
 }
@@ -838,9 +838,7 @@ static struct fz_result m_vmalloc(void *w, const uint64_t *a)
 	/* The pages vmalloc took, as its page table shows them: each must
 	 * have been free (they are order-0 pages with one reference now). */
 	o = owner_add(W, K_VMALLOC, addr, n);
-	o->pfns = calloc(n, sizeof(uint64_t));
-	if (!o->pfns)
-		abort();
+	o->pfns = fz_calloc(n, sizeof(uint64_t));
 	for (uint64_t i = 0; i < n; i++)
 		if (vmalloc_to_pfn(W->v, addr + i * PAGE, &o->pfns[i]) ||
 		    bm_alloc_contig_range(W->bm, o->pfns[i], o->pfns[i] + 1))
@@ -1085,15 +1083,13 @@ static struct fz_result i_kexec(void *w, const uint64_t *a)
 	struct mm_machine *next;
 	int rc, kho_rc = 0;
 
-	free(W->blob);
+	fz_free(W->blob);
 	W->blob = NULL;
 	W->blob_len = 0;
 	if (a[0] & 1) {
 		size_t cap = kho_serialized_size(W->kho);
 
-		W->blob = malloc(cap ? cap : 1);
-		if (!W->blob)
-			abort();
+		W->blob = fz_malloc(cap ? cap : 1);
 		rc = kho_serialize(W->kho, W->blob, cap, &W->blob_len);
 		if (rc)
 			return fz_rc(rc);
@@ -1390,7 +1386,7 @@ static void destroy(void *w)
 	pm_destroy(W->pm);
 	km_set_free(&W->kout);
 	km_set_free(&W->kin);
-	free(W->blob);
+	fz_free(W->blob);
 	fz_world_free(w, sizeof(struct world));
 }
 

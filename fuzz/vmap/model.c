@@ -14,11 +14,13 @@
  * Written without looking at lib/vmap.c on purpose: a model that shares the
  * implementation's reasoning shares its bugs.
  *
- * The model takes its memory from malloc directly and aborts when the host
- * runs out: a model failure is not a behaviour under test, and must never be
- * mistaken for an -MM_ENOMEM of the implementation.
+ * The model takes its memory from the harness's pool (fz_malloc), never from
+ * the layers' bookkeeping allocator, and aborts when the host runs out: a
+ * model failure is not a behaviour under test, and must never be mistaken
+ * for an -MM_ENOMEM of the implementation.
  */
 #include "model.h"
+#include "fz.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -55,9 +57,7 @@ static void reserve(struct vm_model *m, size_t want)
 	}
 	if (cap > SIZE_MAX / sizeof(*m->v))
 		abort();
-	p = realloc(m->v, cap * sizeof(*m->v));
-	if (!p)
-		abort();
+	p = fz_realloc(m->v, cap * sizeof(*m->v));
 	m->v = p;
 	m->cap = cap;
 }
@@ -132,9 +132,7 @@ struct vm_model *vmm_create(uint64_t vstart, uint64_t vend, uint64_t page_size,
 	if (!mm_is_pow2(page_size) || vstart >= vend || vstart % page_size || vend % page_size)
 		return NULL;
 
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		abort();
+	m = fz_calloc(1, sizeof(*m));
 	m->vstart = vstart;
 	m->vend = vend;
 	m->page_size = page_size;
@@ -151,8 +149,8 @@ void vmm_destroy(struct vm_model *m)
 {
 	if (!m)
 		return;
-	free(m->v);
-	free(m);
+	fz_free(m->v);
+	fz_free(m);
 }
 
 /* ---- operations ---- */
