@@ -63,6 +63,10 @@ struct kset {
 	struct ktable *t; /* [0, max_order] */
 	uint64_t pages;
 	uint32_t orders;  /* bit o: t[o].nr != 0 */
+	/* The check's own record: true from a passed check of this set until
+	 * the next call that can change it (kho_check, which takes the
+	 * instance const, writes nothing else). */
+	bool checked;
 };
 
 struct kho {
@@ -71,10 +75,6 @@ struct kho {
 	struct kset set[2];
 	bool restored;
 	uint64_t reserves;
-	/* The check's own record: true from a passed kho_check until the
-	 * next call that can change the instance (kho_check, which takes it
-	 * const, writes nothing else). */
-	bool checked;
 	struct mm_meta *meta;
 	struct ktable tables[]; /* 2 * (max_order + 1) */
 };
@@ -556,25 +556,35 @@ static const char *check_set(const struct kho *k, const struct kset *set)
 	return check_disjoint(k, set);
 }
 
-const char *kho_check_full(const struct kho *k)
+/* Both sets (or, unless full, those changed since their last check
+ * passed), and what ties them together. */
+static const char *check_sets(const struct kho *k, bool full)
 {
+	struct kho *w = (struct kho *)k; /* allocated writable: see struct kset */
 	const char *e;
 
 	if (k->start >= k->end || k->max_order > KHO_MAX_ORDER_LIMIT)
 		return "bad span or max_order";
-	if ((e = check_set(k, &k->set[KHO_PRESERVED])))
-		return e;
-	if ((e = check_set(k, &k->set[KHO_INCOMING])))
-		return e;
+	for (int id = KHO_PRESERVED; id <= KHO_INCOMING; id++) {
+		if (!full && k->set[id].checked)
+			continue;
+		if ((e = check_set(k, &k->set[id])))
+			return e;
+		w->set[id].checked = true;
+	}
 	if (!k->restored && (k->set[KHO_INCOMING].pages || k->reserves))
 		return "incoming folios without a restore";
-	((struct kho *)k)->checked = true; /* allocated writable: see struct kho */
 	return NULL;
+}
+
+const char *kho_check_full(const struct kho *k)
+{
+	return check_sets(k, true);
 }
 
 const char *kho_check(const struct kho *k)
 {
-	return k->checked ? NULL : kho_check_full(k);
+	return check_sets(k, false);
 }
 
 /* ---- lifetime ---- */
@@ -673,7 +683,7 @@ int kho_preserve_folio(struct kho *k, uint64_t pfn, unsigned order)
 	uint64_t key, bit;
 	int err = folio_args(k, pfn, order);
 
-	k->checked = false;
+	k->set[KHO_PRESERVED].checked = false;
 	if (err)
 		return err;
 	key = pfn >> order;
@@ -717,7 +727,7 @@ int kho_unpreserve_folio(struct kho *k, uint64_t pfn, unsigned order)
 	struct kset *s = &k->set[KHO_PRESERVED];
 	int err = folio_args(k, pfn, order);
 
-	k->checked = false;
+	s->checked = false;
 	if (err)
 		return err;
 	if (!folio_in(k, s, pfn, order))
@@ -812,7 +822,7 @@ int kho_preserve_pages(struct kho *k, uint64_t pfn, uint64_t nr)
 	uint64_t p = pfn, left = nr, made;
 	int err = range_args(k, pfn, nr);
 
-	k->checked = false;
+	k->set[KHO_PRESERVED].checked = false;
 	if (err)
 		return err;
 	if (set_overlaps(k, s, pfn, pfn + nr, KHO_MAX_ORDER_LIMIT + 1))
@@ -840,7 +850,7 @@ int kho_unpreserve_pages(struct kho *k, uint64_t pfn, uint64_t nr)
 	uint64_t p = pfn, left = nr;
 	int err = range_args(k, pfn, nr);
 
-	k->checked = false;
+	k->set[KHO_PRESERVED].checked = false;
 	if (err)
 		return err;
 	while (next_segment(k, &p, &left, &sg)) {
@@ -1284,7 +1294,7 @@ int kho_restore(struct kho *k, const void *blob, size_t len, struct memblock *mb
 	unsigned nsect = 0;
 	int err;
 
-	k->checked = false;
+	k->set[KHO_PRESERVED].checked = k->set[KHO_INCOMING].checked = false;
 	if (!mb || (!blob && len))
 		return -MM_EINVAL;
 	if (k->restored)
@@ -1317,7 +1327,7 @@ int kho_restore_folio(struct kho *k, struct buddy *b, uint64_t pfn, unsigned *or
 {
 	struct kset *in = &k->set[KHO_INCOMING];
 
-	k->checked = false;
+	in->checked = false;
 	if (!order)
 		return -MM_EINVAL;
 	for (unsigned o = 0; o <= k->max_order; o++) {

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* kho_check must catch each broken invariant: one at a time, on a healthy
  * instance, with the exact message (see test_check_buddy): kho_check_full
- * at once, kho_check once a call that can change the instance ran; a last
- * part shows kho_check skipping an instance nothing changed. */
+ * at once, kho_check once a call that can change the set ran; a last part
+ * shows kho_check skipping a set nothing changed. */
 #include <string.h>
 
 #include "check.h"
 #include "kho.c"
 
 static struct kho *k;
+
+static void all_changed(void)
+{
+	k->set[KHO_PRESERVED].checked = k->set[KHO_INCOMING].checked = false;
+}
 
 #define BREAKS(msg, breakit, mendit)                                             \
 	do {                                                                     \
@@ -18,7 +23,7 @@ static struct kho *k;
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		if (got_ && strcmp(got_, msg))                                   \
 			fprintf(stderr, "  expected '%s', got '%s'\n", msg, got_); \
-		k->checked = false; /* as any call that can change it does */    \
+		all_changed(); /* as calls that can change both sets do */      \
 		got_ = kho_check(k);                                             \
 		CHECK(got_ && !strcmp(got_, msg));                               \
 		mendit;                                                          \
@@ -136,6 +141,14 @@ int main(void)
 		CHECK(kho_check(k) && !strcmp(kho_check(k), "page count differs from the tables"));
 		k->set[KHO_PRESERVED].pages = save;
 		CHECK(kho_check(k) == NULL);
+		/* A call that changes one set has kho_check walk that one:
+		 * a break in the other still shows only to kho_check_full. */
+		k->set[KHO_INCOMING].orders ^= 1;
+		CHECK_EQ(kho_preserve_folio(k, 101, 1), -MM_EINVAL);
+		CHECK(kho_check(k) == NULL);
+		CHECK(kho_check_full(k) && !strcmp(kho_check_full(k), "order mask differs from the tables"));
+		k->set[KHO_INCOMING].orders ^= 1;
+		CHECK(kho_check_full(k) == NULL);
 	}
 	kho_destroy(k);
 	return check_summary("test_check_kho");
