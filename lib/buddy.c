@@ -41,13 +41,17 @@ struct pcp {
 /*
  * What buddy_check knows from its previous run: the window of pages whose
  * state, order, node or refcount may have changed since (every write to a
- * page widens it), and the free and cached heads it counted then, as a
- * bitmap over the span and their number. Kept behind a pointer: the check
- * takes the instance as const and updates only this record of its own.
+ * page widens it), the free and cached heads it counted then, as a bitmap
+ * over the span and their number, and whether a list was linked into or
+ * out of since the lists last passed (else they, and the counters that
+ * change with them, are as they were, with `listed` blocks on them). Kept
+ * behind a pointer: the check takes the instance as const and updates only
+ * this record of its own.
  */
 struct buddy_watch {
 	uint64_t lo, hi; /* pfns; empty when lo >= hi */
-	uint64_t heads;
+	uint64_t heads, listed;
+	bool lists;
 	uint64_t map[];
 };
 
@@ -230,6 +234,7 @@ static void list_add(struct buddy *b, struct blist *l, uint64_t pfn)
 	l->head = i;
 	l->count++;
 	l->changed = true;
+	b->watch->lists = true;
 }
 
 static void list_del(struct buddy *b, struct blist *l, uint64_t pfn)
@@ -244,6 +249,7 @@ static void list_del(struct buddy *b, struct blist *l, uint64_t pfn)
 		b->prev[next] = prev;
 	l->count--;
 	l->changed = true;
+	b->watch->lists = true;
 }
 
 /* Mark a block: its head gets head_state and order, the rest tail_state.
@@ -457,6 +463,7 @@ static void link_row(struct buddy *b, struct blist *l, uint64_t pfn, uint64_t n,
 	l->head = first + (cnt - 1) * step;
 	l->count += cnt;
 	l->changed = true;
+	b->watch->lists = true;
 }
 
 /*
@@ -725,12 +732,18 @@ static uint64_t block_start(const struct buddy *b, uint64_t pfn)
 static const char *check_range(const struct buddy *b, bool full, uint64_t lo, uint64_t hi)
 {
 	struct buddy_watch *w = b->watch;
-	uint64_t listed;
 	const char *e;
 
-	if ((e = check_lists(b, full, &listed)) || (e = check_pages(b, lo, hi)))
+	if (full || w->lists) {
+		/* A failure leaves them to the next check too. */
+		w->lists = true;
+		if ((e = check_lists(b, full, &w->listed)))
+			return e;
+		w->lists = false;
+	}
+	if ((e = check_pages(b, lo, hi)))
 		return e;
-	if (w->heads != listed)
+	if (w->heads != w->listed)
 		return "a free or cached block is on no list";
 	/* Passed: only pages written from now on need a look. A failure
 	 * leaves the window, so the next check walks it again. */

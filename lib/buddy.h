@@ -182,11 +182,12 @@ void *buddy_page_ptr(const struct buddy *b, uint64_t pfn);
 
 /*
  * The invariants: NULL when they hold, else what is broken. buddy_check
- * walks the lists and counters whole and the pages that changed since its
- * previous run (each op records the pages it writes), so that it costs
- * what the ops since then did; its first run walks every page.
- * buddy_check_full walks every page. Both keep a record of their own
- * inside the instance: nothing a getter shows changes.
+ * walks the pages that changed since its previous run and the lists linked
+ * into or out of since then, with the counters, once any was (each op
+ * records what it writes), so that it costs what the ops since then did;
+ * its first run walks every page. buddy_check_full walks every page and
+ * list. Both keep a record of their own inside the instance: nothing a
+ * getter shows changes.
  */
 const char *buddy_check(const struct buddy *b);
 const char *buddy_check_full(const struct buddy *b);

@@ -47,6 +47,7 @@ static void set_desc(uint64_t pfn, struct desc d)
 static void all_changed(void)
 {
 	touch(b, b->start, b->end - b->start);
+	b->watch->lists = true;
 	for (unsigned i = 0; i < b->nr_nodes * (b->max_order + 1); i++)
 		b->free[i].changed = true;
 	for (unsigned i = 0; i < b->nr_cpus * b->nr_nodes; i++)
@@ -218,9 +219,30 @@ int main(void)
 	b->prev[l->head] = 5;
 	CHECK(buddy_check(b) == NULL);
 	CHECK(buddy_check_full(b) && !strcmp(buddy_check_full(b), "list prev link broken"));
-	l->changed = true; /* as list_add and list_del mark it */
+	l->changed = b->watch->lists = true; /* as list_add and list_del mark them */
 	CHECK(buddy_check(b) && !strcmp(buddy_check(b), "list prev link broken"));
 	b->prev[l->head] = NIL;
+	CHECK(buddy_check(b) == NULL);
+	CHECK(buddy_check_full(b) == NULL);
+
+	/* With no list linked into or out of, the lists and the counters that
+	 * change with them are not looked at: a counter written behind
+	 * buddy's back shows to buddy_check_full, and to buddy_check once an
+	 * op links or unlinks a block. */
+	b->nr_free[0]++;
+	CHECK(buddy_check(b) == NULL);
+	CHECK_EQ(buddy_alloc_pages(b, 0, 0, &cached), 0);
+	CHECK(buddy_check(b) && !strcmp(buddy_check(b), "free page counter differs from the lists"));
+	b->nr_free[0]--;
+	CHECK(buddy_check(b) == NULL);
+	CHECK_EQ(buddy_free_pages(b, cached, 0), 0);
+	CHECK(buddy_check(b) == NULL);
+	/* A failed check leaves the lists to the next one, as it does pages. */
+	b->nr_free[0]++;
+	CHECK(buddy_check(b) == NULL);
+	CHECK(buddy_check_full(b) && !strcmp(buddy_check_full(b), "free page counter differs from the lists"));
+	CHECK(buddy_check(b) && !strcmp(buddy_check(b), "free page counter differs from the lists"));
+	b->nr_free[0]--;
 	CHECK(buddy_check(b) == NULL);
 	CHECK(buddy_check_full(b) == NULL);
 
