@@ -482,7 +482,9 @@ static void free_boot_chunks(struct buddy *b, uint64_t pfn, uint64_t nr)
 		unsigned c = chunk_order(b, pfn, nr);
 		uint64_t n = nr >> o << o;
 
-		if (c < o) {
+		/* (n == 0 only if chunk_order answered wrong: it then still
+		 * makes progress, as free_chunks does.) */
+		if (c < o || !n) {
 			free_one(b, pfn, c, true);
 			pfn += (uint64_t)1 << c;
 			nr -= (uint64_t)1 << c;
