@@ -842,27 +842,29 @@ static struct fz_result m_exhaust(void *w, const uint64_t *a)
 		uint64_t head = W->taken[i].pfn, n = (uint64_t)1 << W->taken[i].order;
 		uint8_t *p;
 
-		if (!in_span(W, head) || n > W->end - head) {
+		if (head < W->start || head >= W->end || n > W->end - head) {
 			objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64 " order %" PRIu64
 				  ", not in the span", head, W->taken[i].order);
 			continue;
 		}
-		p = pstate(W, head);
-		for (uint64_t k = 0; k < n; k++)
+		p = &W->page[head - W->start];
+		for (uint64_t k = 0; k < n; k++) {
 			if (p[k] == TAKEN)
 				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64 " twice",
 					  head + k, 0);
 			else if (p[k] != P_FREE)
 				objection(W, "exhaust: buddy handed out pfn 0x%" PRIx64
 					  " (model state %" PRIu64 "), not a free page", head + k, p[k]);
-		memset(p, TAKEN, n);
+			p[k] = TAKEN;
+		}
 	}
 	/* Given back: free again. */
 	for (size_t i = 0; i < W->ntaken; i++) {
 		uint64_t head = W->taken[i].pfn, n = (uint64_t)1 << W->taken[i].order;
 
-		if (in_span(W, head) && n <= W->end - head)
-			memset(pstate(W, head), P_FREE, n);
+		if (head >= W->start && head < W->end && n <= W->end - head)
+			for (uint64_t k = 0; k < n; k++)
+				W->page[head - W->start + k] = P_FREE;
 	}
 	return fz_val(0, model_free_pages(W));
 }
