@@ -8,6 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Under MSan a block handed out again without zeroing is uninitialized, as
+ * one from malloc would be, not what its last owner wrote. */
+#if defined(__has_feature)
+#if __has_feature(memory_sanitizer)
+#include <sanitizer/msan_interface.h>
+#define pool_uninit(p, n) __msan_allocated_memory((p), (n))
+#endif
+#endif
+#ifndef pool_uninit
+#define pool_uninit(p, n) ((void)(p), (void)(n))
+#endif
+
 /*
  * The allocator of a run. From malloc, every block costs the
  * sanitizer's allocator (a stack trace, the quarantine, for a large one a
@@ -80,6 +92,8 @@ void *fz_pool_get(size_t size, bool zero)
 		mm_unpoison(p, size);
 		if (zero)
 			memset(p, 0, size);
+		else
+			pool_uninit(p, size);
 	} else if (!(p = zero ? calloc(1, cap) : malloc(cap))) {
 		return NULL;
 	}
