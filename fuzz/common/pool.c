@@ -31,13 +31,15 @@
  * size given back in the run include it, so that a use after free is
  * still reported (as a use of poisoned memory); older ones are handed out
  * again, and at the end of the run all of them are parked for the runs
- * after. A block handed out again is unpoisoned for the size asked for,
+ * after. Of large sizes fewer are kept (about POOL_BYTES of a size), the
+ * rest going back to malloc. A block handed out again is unpoisoned for the size asked for,
  * with the rest of its power of two poisoned, and zeroed when asked.
  * Giving back a block that is already kept aborts: a double free.
  */
 #define POOL_MIN_SHIFT 4   /* 16 bytes */
 #define POOL_MAX_SHIFT 31  /* larger blocks come and go through malloc */
 #define POOL_KEEP 32       /* blocks of a size parked, and kept in a run */
+#define POOL_BYTES (8u << 20) /* at most about this much of a size in either, beyond 2 blocks */
 #define POOL_QUARANTINE 8  /* the blocks of a size last given back, never handed out */
 
 struct pool_class {
@@ -56,6 +58,14 @@ static unsigned pool_shift(size_t size)
 	while (s <= POOL_MAX_SHIFT && ((size_t)1 << s) < size)
 		s++;
 	return s <= POOL_MAX_SHIFT ? s : 0;
+}
+
+/* How many blocks of 2^shift bytes are parked, and kept in a run. */
+static unsigned pool_keep(unsigned shift)
+{
+	size_t n = POOL_BYTES >> shift;
+
+	return n >= POOL_KEEP ? POOL_KEEP : n > 2 ? (unsigned)n : 2;
 }
 
 /* The oldest block kept in this run, off the ring. */
@@ -131,7 +141,7 @@ void fz_pool_put(void *p, size_t size)
 	}
 	if (pool_holds(c, p))
 		abort(); /* given back twice */
-	if (c->nkept == POOL_KEEP)
+	if (c->nkept == pool_keep(s))
 		pool_release(pool_oldest(c), s);
 	mm_poison(p, (size_t)1 << s);
 	c->kept[(c->head + c->nkept++) % POOL_KEEP] = p;
@@ -145,7 +155,7 @@ void fz_pool_settle(void)
 		while (c->nkept) {
 			void *p = pool_oldest(c);
 
-			if (c->nparked < POOL_KEEP)
+			if (c->nparked < pool_keep(s))
 				c->parked[c->nparked++] = p;
 			else
 				pool_release(p, s);
