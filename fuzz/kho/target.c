@@ -934,19 +934,14 @@ static const struct fz_cfg_def cfg[] = {
 
 /* ---- world ---- */
 
-/* A world's memory, kept by destroy for the next create: its tables are
- * large and every input makes one. */
-static struct world *spare_world;
-
+/* A world's tables are large and every input makes one: its memory is
+ * kept by destroy for the next create (fz_world_alloc). */
 static void *create(const uint64_t *c, struct mm_meta *meta)
 {
-	struct world *w = spare_world ? spare_world : malloc(sizeof(*w));
+	struct world *w = fz_world_alloc(sizeof(*w));
 	uint64_t s0 = c[C_START], e0 = s0 + c[C_LEN0], s1 = e0 + c[C_GAP], e1 = s1 + c[C_LEN1];
 	size_t nmem = c[C_LEN1] ? 2 : 1;
 
-	if (!w)
-		abort();
-	spare_world = NULL;
 	memset(w, 0, offsetof(struct world, page));
 	w->mem[0] = (struct mm_range){ s0 << PAGE_SHIFT, (e0 - s0) << PAGE_SHIFT, 0 };
 	w->mem[1] = (struct mm_range){ s1 << PAGE_SHIFT, (e1 - s1) << PAGE_SHIFT,
@@ -1003,10 +998,7 @@ static void destroy(void *w)
 	km_set_free(&W->out);
 	km_set_free(&W->in);
 	fz_free(W->blob);
-	if (spare_world)
-		free(w);
-	else
-		spare_world = w;
+	fz_world_free(w, sizeof(struct world));
 }
 
 /* After every op the layer's check (a walk of both sets when a kho call ran
