@@ -42,3 +42,14 @@ const char *km_compare_set(const struct kho *k, enum kho_set_id id, const struct
 	return NULL;
 }
 
+const char *km_compare_sets(const struct kho *k, unsigned mask, const struct km_set *out,
+			    const struct km_set *in, char *buf, size_t len)
+{
+	const char *e = NULL;
+
+	if (mask & 1u << KHO_PRESERVED)
+		e = km_compare_set(k, KHO_PRESERVED, out, buf, len);
+	if (!e && mask & 1u << KHO_INCOMING)
+		e = km_compare_set(k, KHO_INCOMING, in, buf, len);
+	return e;
+}

@@ -26,4 +26,9 @@ void km_walk_collect(void *ctx, uint64_t pfn, unsigned order);
 const char *km_compare_set(const struct kho *k, enum kho_set_id id, const struct km_set *m,
 			   char *buf, size_t len);
 
+/* The same for the sets in mask (1 << enum kho_set_id), preserved first:
+ * the model's out (preserved) and in (incoming). */
+const char *km_compare_sets(const struct kho *k, unsigned mask, const struct km_set *out,
+			    const struct km_set *in, char *buf, size_t len);
+
 #endif

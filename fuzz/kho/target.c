@@ -1037,18 +1037,6 @@ static enum page_class page_class(enum buddy_page_state s)
 	}
 }
 
-/* The kho sets in the mask, folio by folio. */
-static const char *compare_sets(struct world *w, unsigned mask, char *buf, size_t len)
-{
-	const char *e = NULL;
-
-	if (mask & 1u << KHO_PRESERVED)
-		e = km_compare_set(kho_of(w), KHO_PRESERVED, &w->out, buf, len);
-	if (!e && mask & 1u << KHO_INCOMING)
-		e = km_compare_set(kho_of(w), KHO_INCOMING, &w->in, buf, len);
-	return e;
-}
-
 /* After every op: the counters of both sets, the folios of a set the op
  * can have changed (the others with compare_full: no other op is handed
  * the kho instance, or only as const), and memblock's reserved list. */
@@ -1066,7 +1054,7 @@ static const char *compare(void *w, char *buf, size_t len)
 		snprintf(buf, len, "%s", W->why);
 		return buf;
 	}
-	if ((e = compare_sets(W, touched, buf, len)))
+	if ((e = km_compare_sets(kho_of(W), touched, &W->out, &W->in, buf, len)))
 		return e;
 	for (size_t i = 0; i < W->in.n; i++)
 		if (!W->in.f[i].restored) {
@@ -1117,8 +1105,9 @@ static const char *compare_full(void *w, char *buf, size_t len)
 		[P_ALLOC] = PC_ALLOC, [P_KHO] = PC_RESERVED,
 	};
 	/* The sets this op's compare has just compared need no second look. */
-	const char *e = compare_sets(W, ~W->fresh & (1u << KHO_PRESERVED | 1u << KHO_INCOMING),
-				     buf, len);
+	const char *e = km_compare_sets(kho_of(W),
+					~W->fresh & (1u << KHO_PRESERVED | 1u << KHO_INCOMING),
+					&W->out, &W->in, buf, len);
 	struct buddy *b = buddy_of(W);
 	struct buddy_page_info pi = { 0 };
 

@@ -1416,9 +1416,8 @@ static const char *check_full(void *w)
 /* Both of kho's sets, folio by folio. */
 static const char *compare_kho(struct world *w, char *buf, size_t len)
 {
-	const char *e = km_compare_set(w->kho, KHO_PRESERVED, &w->kout, buf, len);
-
-	return e ? e : km_compare_set(w->kho, KHO_INCOMING, &w->kin, buf, len);
+	return km_compare_sets(w->kho, 1u << KHO_PRESERVED | 1u << KHO_INCOMING, &w->kout,
+			       &w->kin, buf, len);
 }
 
 static const char *compare(void *w, char *buf, size_t len)
