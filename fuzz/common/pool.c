@@ -53,10 +53,10 @@ static struct pool_class pool[POOL_MAX_SHIFT + 1];
 /* The power of two a block of size bytes is taken in; 0 for none. */
 static unsigned pool_shift(size_t size)
 {
-	unsigned s = POOL_MIN_SHIFT;
+	unsigned s = size <= (1u << POOL_MIN_SHIFT)
+			     ? POOL_MIN_SHIFT
+			     : 64u - (unsigned)__builtin_clzll((unsigned long long)size - 1);
 
-	while (s <= POOL_MAX_SHIFT && ((size_t)1 << s) < size)
-		s++;
 	return s <= POOL_MAX_SHIFT ? s : 0;
 }
 
