@@ -92,13 +92,10 @@ static inline uint64_t section(const struct buddy *b, uint64_t pfn)
 	return pfn >> b->section_shift;
 }
 
-/* How many of the nr pages from pfn lie in pfn's section. */
-static inline uint64_t in_section(const struct buddy *b, uint64_t pfn, uint64_t nr)
+/* How many pages from pfn to the end of its section (0: to 2^64). */
+static inline uint64_t section_left(const struct buddy *b, uint64_t pfn)
 {
-	/* Pages to the section's end; 0 when it ends at 2^64. */
-	uint64_t left = (((pfn >> b->section_shift) + 1) << b->section_shift) - pfn;
-
-	return left && left < nr ? left : nr;
+	return (((pfn >> b->section_shift) + 1) << b->section_shift) - pfn;
 }
 
 /* How many of the n bytes from p equal v, counted up to the first that
@@ -451,24 +448,15 @@ static void free_chunks(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_list
 	}
 }
 
-/* The blocks of 2^o pages in [pfn, pfn + n) of node nid, free tails, put
- * on their list as free_one would one after another, with no buddy to
- * merge with: free heads of order o, linked as list_add would. */
-static void free_row(struct buddy *b, uint64_t pfn, uint64_t n, unsigned nid, unsigned o)
+/* The blocks of 2^o pages in [pfn, pfn + n) linked into l, one after
+ * another as list_add would, their states and orders left to the caller. */
+static void link_row(struct buddy *b, struct blist *l, uint64_t pfn, uint64_t n, unsigned o)
 {
 	uint32_t first = idx(b, pfn), step = (uint32_t)1 << o, cnt = (uint32_t)(n >> o);
-	struct blist *l = free_list(b, nid, o);
 
-	touch(b, pfn, n);
-	if (!o) /* every page a head, of order 0 already: the states at once */
-		memset(&STATE(b, pfn), BUDDY_FREE, (size_t)n);
 	if (l->head != NIL)
 		b->prev[l->head] = first;
 	for (uint32_t k = 0, i = first; k < cnt; k++, i += step) {
-		if (o) {
-			b->state[i] = BUDDY_FREE;
-			b->order[i] = (uint8_t)o;
-		}
 		b->next[i] = k ? i - step : l->head;
 		b->prev[i] = k + 1 < cnt ? i + step : NIL;
 	}
@@ -476,7 +464,6 @@ static void free_row(struct buddy *b, uint64_t pfn, uint64_t n, unsigned nid, un
 	l->count += cnt;
 	l->changed = true;
 	b->watch->lists = true;
-	b->nr_free[nid] += n;
 }
 
 /*
@@ -489,6 +476,7 @@ static void free_row(struct buddy *b, uint64_t pfn, uint64_t n, unsigned nid, un
 static void free_boot_chunks(struct buddy *b, uint64_t pfn, uint64_t nr)
 {
 	unsigned nid = NID(b, pfn), o = b->max_order;
+	struct blist *l = free_list(b, nid, o);
 
 	while (nr) {
 		unsigned c = chunk_order(b, pfn, nr);
@@ -504,7 +492,15 @@ static void free_boot_chunks(struct buddy *b, uint64_t pfn, uint64_t nr)
 		}
 		/* pfn is aligned to max_order: every whole chunk from here is
 		 * one of it. */
-		free_row(b, pfn, n, nid, o);
+		touch(b, pfn, n);
+		if (!o)
+			memset(&STATE(b, pfn), BUDDY_FREE, (size_t)n);
+		for (uint64_t h = pfn; o && h < pfn + n; h += (uint64_t)1 << o) {
+			STATE(b, h) = BUDDY_FREE;
+			ORDER(b, h) = (uint8_t)o;
+		}
+		link_row(b, l, pfn, n, o);
+		b->nr_free[nid] += n;
 		pfn += n;
 		nr -= n;
 	}
@@ -515,7 +511,8 @@ static void free_boot_chunks(struct buddy *b, uint64_t pfn, uint64_t nr)
 static void free_range(struct buddy *b, uint64_t pfn, uint64_t nr, bool to_lists)
 {
 	while (nr) {
-		uint64_t n = run_u8(&NID(b, pfn), in_section(b, pfn, nr), NID(b, pfn));
+		uint64_t left = section_left(b, pfn);
+		uint64_t n = run_u8(&NID(b, pfn), left && left < nr ? left : nr, NID(b, pfn));
 
 		free_chunks(b, pfn, n, to_lists, false);
 		pfn += n;
@@ -930,7 +927,8 @@ int buddy_free_boot_range(struct buddy *b, uint64_t pfn, uint64_t nr)
 	touch(b, pfn, nr);
 	memset(&STATE(b, pfn), BUDDY_FREE_TAIL, (size_t)nr);
 	while (nr) {
-		uint64_t n = in_section(b, pfn, nr);
+		uint64_t left = section_left(b, pfn);
+		uint64_t n = left && left < nr ? left : nr;
 
 		free_boot_chunks(b, pfn, n);
 		pfn += n;
